@@ -1,0 +1,154 @@
+"""Configuration classes for kcc: fixed defaults here, secrets and URLs from the environment."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+# Keys shorter than this are refused in production: 32 random bytes are the usual floor for
+# an HMAC key that signs session cookies.
+MINIMUM_SECRET_KEY_LENGTH = 32
+WEAK_SECRET_KEYS = {"secret", "changeme", "change-me", "dev", "development", "kcc"}
+
+
+class ConfigurationError(RuntimeError):
+    """The environment does not describe a configuration the app may start with."""
+
+
+def normalise_database_url(url: str) -> str:
+    """Let a plain postgresql:// URL use the psycopg 3 driver that kcc ships with."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def read_bool(value: str | None, *, default: bool) -> bool:
+    """Interpret an environment flag such as 1/0, true/false, ja/nee."""
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on", "ja"}
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    ENV_NAME = "base"
+    DEBUG = False
+    TESTING = False
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    SESSION_COOKIE_NAME = "kcc_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True
+    # BIO 9.4: an unattended session is closed; 30 minutes fits a contact centre shift.
+    IDLE_TIMEOUT = timedelta(minutes=30)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=10)
+    WTF_CSRF_TIME_LIMIT = None  # the session's lifetime bounds the token; forms stay open long
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_ENABLED = True
+    LOGIN_RATE_LIMIT = "10 per minute"
+    LOG_JSON = True
+    KCC_DEMO_PASSWORD_FILE = "demo_login.txt"
+
+    @classmethod
+    def settings(cls, environ: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
+        """Return this class's settings completed from the environment."""
+        values = {key: getattr(cls, key) for key in dir(cls) if key.isupper()}
+        default_database = f"sqlite:///{instance_path / 'kcc.sqlite'}"
+        values["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
+            environ.get("DATABASE_URL") or default_database
+        )
+        values["SECRET_KEY"] = cls.secret_key(environ, instance_path)
+        values["MAIL_SERVER"] = environ.get("SMTP_HOST", "localhost")
+        values["MAIL_PORT"] = int(environ.get("SMTP_PORT", "25"))
+        values["MAIL_USERNAME"] = environ.get("SMTP_USERNAME") or None
+        values["MAIL_PASSWORD"] = environ.get("SMTP_PASSWORD") or None
+        values["MAIL_USE_TLS"] = read_bool(environ.get("SMTP_STARTTLS"), default=False)
+        values["MAIL_SENDER"] = environ.get("SMTP_SENDER", "kcc@localhost")
+        if environ.get("RATELIMIT_STORAGE_URI"):
+            values["RATELIMIT_STORAGE_URI"] = environ["RATELIMIT_STORAGE_URI"]
+        return values
+
+    @classmethod
+    def secret_key(cls, environ: Mapping[str, str], instance_path: Path) -> str:
+        """Return the key that signs sessions and CSRF tokens."""
+        return environ.get("SECRET_KEY") or secrets.token_hex(32)
+
+
+class DevelopmentConfig(Config):
+    """Local use: SQLite under instance/, plain HTTP on 127.0.0.1, readable logs."""
+
+    ENV_NAME = "development"
+    SESSION_COOKIE_SECURE = False  # served over http://127.0.0.1 by `make run`
+    LOG_JSON = False
+
+    @classmethod
+    def secret_key(cls, environ: Mapping[str, str], instance_path: Path) -> str:
+        """Generate a key once and keep it under instance/, so restarts keep sessions."""
+        if environ.get("SECRET_KEY"):
+            return environ["SECRET_KEY"]
+        key_file = instance_path / "secret_key"
+        if key_file.exists():
+            return key_file.read_text(encoding="utf-8").strip()
+        instance_path.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_hex(32)
+        key_file.write_text(key, encoding="utf-8")
+        key_file.chmod(0o600)
+        return key
+
+
+class TestingConfig(Config):
+    """The test suite: a fresh random key, plain HTTP test client, CSRF kept on."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+    SESSION_COOKIE_SECURE = False
+    LOG_JSON = False
+
+
+class ProductionConfig(Config):
+    """Production: refuses to start without a strong key or with debug on."""
+
+    ENV_NAME = "production"
+
+    @classmethod
+    def settings(cls, environ: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
+        """Return production settings, refusing debug mode."""
+        if read_bool(environ.get("FLASK_DEBUG"), default=False):
+            raise ConfigurationError("KCC_ENV=production mag niet met FLASK_DEBUG aan starten.")
+        return super().settings(environ, instance_path)
+
+    @classmethod
+    def secret_key(cls, environ: Mapping[str, str], instance_path: Path) -> str:
+        """Demand a strong SECRET_KEY from the environment."""
+        key = environ.get("SECRET_KEY", "")
+        if len(key) < MINIMUM_SECRET_KEY_LENGTH or key.lower() in WEAK_SECRET_KEYS:
+            raise ConfigurationError(
+                "KCC_ENV=production vraagt een SECRET_KEY van minstens "
+                f"{MINIMUM_SECRET_KEY_LENGTH} willekeurige tekens."
+            )
+        return key
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def load_settings(
+    env_name: str, environ: Mapping[str, str], instance_path: Path
+) -> dict[str, Any]:
+    """Return the settings for KCC_ENV=env_name, read from environ."""
+    try:
+        config_class = CONFIGS[env_name]
+    except KeyError:
+        names = ", ".join(CONFIGS)
+        raise ConfigurationError(f"Onbekende KCC_ENV {env_name!r}; kies uit {names}.") from None
+    return config_class.settings(environ, instance_path)

@@ -1,0 +1,109 @@
+"""kcc: crisis contact-centre registration. create_app() is the table of contents."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from config import load_settings
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: str | None = None, overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Build the kcc Flask application for KCC_ENV (or `config`), with optional overrides."""
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        instance_path=os.environ.get("KCC_INSTANCE_PATH", str(PROJECT_ROOT / "instance")),
+    )
+    apply_config(app, config or os.environ.get("KCC_ENV", "development"), overrides)
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_request_hooks(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def apply_config(app: Flask, env_name: str, overrides: Mapping[str, Any] | None) -> None:
+    """Load settings before any extension reads them (Flask-SQLAlchemy creates engines early)."""
+    app.config.from_mapping(load_settings(env_name, os.environ, Path(app.instance_path)))
+    if overrides:
+        app.config.from_mapping(overrides)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind db, migrations, CSRF, login and rate limits to the app."""
+    import kcc.models  # noqa: F401  every model on the metadata, for Alembic and create_all
+    from kcc.auth.loaders import register_user_loaders
+    from kcc.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    limiter.init_app(app)
+    register_user_loaders(login_manager)
+
+
+@event.listens_for(Engine, "connect")
+def configure_sqlite_connection(dbapi_connection: Any, connection_record: Any) -> None:
+    """SQLite: enforce foreign keys, wait on locks instead of failing, and use WAL."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def register_blueprints(app: Flask) -> None:
+    """Mount one blueprint per capability."""
+    from kcc.admin.views import bp as admin_bp
+    from kcc.auth.views import bp as auth_bp
+    from kcc.main.views import bp as main_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(main_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Dutch error pages and JSON errors under /api/."""
+    from kcc.errors import register_error_handlers as install
+
+    install(app)
+
+
+def register_request_hooks(app: Flask) -> None:
+    """Request ids, structured logs and security headers on every response."""
+    from kcc.observability import register_request_logging
+    from kcc.security import apply_security_headers
+
+    register_request_logging(app)
+    app.after_request(apply_security_headers)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Make permission checks available to templates."""
+    from kcc.security import Permission, user_can
+
+    app.jinja_env.globals.update(user_can=user_can, Permission=Permission)
+
+
+def register_commands(app: Flask) -> None:
+    """Add the `flask --app kcc ...` commands."""
+    from kcc.cli import register_cli
+
+    register_cli(app)

@@ -1,0 +1,1 @@
+"""Administration screens: municipalities, crises with topics, departments, users."""

@@ -1,0 +1,26 @@
+"""Login form."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length
+
+
+class LoginForm(FlaskForm):
+    """Username and password."""
+
+    class Meta:
+        locales = ["nl_NL", "nl"]
+
+    username = StringField(
+        "Gebruikersnaam",
+        validators=[DataRequired(message="Vul uw gebruikersnaam in."), Length(max=80)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none"},
+    )
+    password = PasswordField(
+        "Wachtwoord",
+        validators=[DataRequired(message="Vul uw wachtwoord in."), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    submit = SubmitField("Inloggen")

@@ -1,0 +1,184 @@
+"""Accounts: password hashing, authentication, users and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+
+from kcc.auth.models import ApiToken, Role, User
+from kcc.exceptions import NotFound, ValidationFailed
+from kcc.extensions import db, utcnow
+
+# NCSC guidance: length beats composition rules; 12 characters is the floor we enforce.
+MINIMUM_PASSWORD_LENGTH = 12
+TOKEN_PREFIX = "kcc_"
+
+# Argon2id with the library's RFC 9106 low-memory profile: a modern, memory-hard KDF.
+password_hasher = PasswordHasher()
+# Hashed once so a login for an unknown user costs as much as one for a known user.
+_UNKNOWN_USER_HASH = password_hasher.hash(secrets.token_hex(16))
+
+
+@dataclass(frozen=True)
+class UserInput:
+    """What an administrator enters for a user."""
+
+    username: str
+    role: str
+    full_name: str = ""
+    email: str | None = None
+    municipality_id: int | None = None
+    department_id: int | None = None
+    is_enabled: bool = True
+
+
+def check_password_strength(password: str) -> None:
+    """Refuse passwords that are too short to be safe."""
+    if len(password) < MINIMUM_PASSWORD_LENGTH:
+        raise ValidationFailed(
+            f"Het wachtwoord moet minstens {MINIMUM_PASSWORD_LENGTH} tekens lang zijn.",
+            field="password",
+        )
+
+
+def hash_password(password: str) -> str:
+    """Return the Argon2id hash of a password."""
+    return password_hasher.hash(password)
+
+
+def password_matches(user: User, password: str) -> bool:
+    """Verify a password and upgrade the stored hash when the KDF parameters changed."""
+    try:
+        password_hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    if password_hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return True
+
+
+def authenticate(username: str, password: str, *, now: datetime | None = None) -> User | None:
+    """Return the enabled user with these credentials and record the login, or None."""
+    user = db.session.execute(
+        select(User).where(User.username == username.strip().lower())
+    ).scalar_one_or_none()
+    if user is None:
+        try:
+            password_hasher.verify(_UNKNOWN_USER_HASH, password)
+        except VerificationError:
+            pass
+        return None
+    if not password_matches(user, password) or not user.is_enabled:
+        return None
+    user.last_login_at = now or utcnow()
+    db.session.commit()
+    return user
+
+
+def parse_role(code: str) -> Role:
+    """Return the Role for a code, or refuse an unknown one."""
+    try:
+        return Role(code)
+    except ValueError:
+        raise ValidationFailed(f"Onbekende rol {code!r}.", field="role") from None
+
+
+def normalise_username(username: str) -> str:
+    """Usernames are case-insensitive: store them lower-case."""
+    return username.strip().lower()
+
+
+def create_user(data: UserInput, password: str) -> User:
+    """Create a user after checking the role, the name and the password."""
+    username = normalise_username(data.username)
+    if not username:
+        raise ValidationFailed("Vul een gebruikersnaam in.", field="username")
+    role = parse_role(data.role)
+    if db.session.execute(select(User.id).where(User.username == username)).first():
+        raise ValidationFailed(
+            f"De gebruikersnaam {username!r} bestaat al.", field="username"
+        )
+    check_password_strength(password)
+    user = User(
+        username=username,
+        role=role.value,
+        full_name=data.full_name.strip(),
+        email=data.email or None,
+        municipality_id=data.municipality_id,
+        department_id=data.department_id,
+        is_enabled=data.is_enabled,
+        password_hash=hash_password(password),
+    )
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def get_user(user_id: int) -> User:
+    """Return a user by id or raise NotFound."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("Deze gebruiker bestaat niet.")
+    return user
+
+
+def update_user(user_id: int, data: UserInput, *, new_password: str | None = None) -> User:
+    """Change a user's role, details or password; the username stays."""
+    user = get_user(user_id)
+    user.role = parse_role(data.role).value
+    user.full_name = data.full_name.strip()
+    user.email = data.email or None
+    user.municipality_id = data.municipality_id
+    user.department_id = data.department_id
+    user.is_enabled = data.is_enabled
+    if new_password:
+        check_password_strength(new_password)
+        user.password_hash = hash_password(new_password)
+    db.session.commit()
+    return user
+
+
+def list_users() -> list[User]:
+    """Return every user, by username."""
+    return list(db.session.execute(select(User).order_by(User.username)).scalars())
+
+
+def hash_token(token: str) -> str:
+    """Return the stored form of an API token.
+
+    Tokens carry 256 random bits, so a plain SHA-256 is enough: there is nothing to brute-force.
+    """
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create_api_token(username: str) -> str:
+    """Create an API token for a user; the plain token is returned once and never stored."""
+    user = db.session.execute(
+        select(User).where(User.username == normalise_username(username))
+    ).scalar_one_or_none()
+    if user is None:
+        raise NotFound(f"Gebruiker {username!r} bestaat niet.")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user=user, token_hash=hash_token(token), prefix=token[:12]))
+    db.session.commit()
+    return token
+
+
+def find_user_by_token(token: str, *, now: datetime | None = None) -> User | None:
+    """Return the enabled user a valid, unrevoked token belongs to, or None."""
+    api_token = db.session.execute(
+        select(ApiToken).where(
+            ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None)
+        )
+    ).scalar_one_or_none()
+    if api_token is None or not api_token.user.is_enabled:
+        return None
+    api_token.last_used_at = now or utcnow()
+    db.session.commit()
+    return api_token.user

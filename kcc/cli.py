@@ -1,0 +1,68 @@
+"""`flask --app kcc ...` commands: thin wrappers around services."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+
+from kcc import demo
+from kcc.auth import services as auth_services
+from kcc.auth.models import Role
+from kcc.exceptions import KccError
+
+
+def register_cli(app: Flask) -> None:
+    """Attach the commands to the app."""
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(create_token_command)
+    app.cli.add_command(seed_demo_command)
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice([role.value for role in Role]))
+@click.option("--full-name", default="", help="Volledige naam.")
+@click.option("--email", default=None, help="E-mailadres.")
+def create_user_command(username: str, role: str, full_name: str, email: str | None) -> None:
+    """Create a user; the password comes from KCC_PASSWORD or a prompt."""
+    password = os.environ.get("KCC_PASSWORD") or click.prompt(
+        "Wachtwoord", hide_input=True, confirmation_prompt="Herhaal wachtwoord"
+    )
+    data = auth_services.UserInput(username=username, role=role, full_name=full_name, email=email)
+    try:
+        user = auth_services.create_user(data, password)
+    except KccError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Gebruiker {user.username} aangemaakt met rol {user.role}.")
+
+
+@click.command("create-token")
+@click.argument("username")
+def create_token_command(username: str) -> None:
+    """Print a new API bearer token for a user (shown once; only its hash is stored)."""
+    try:
+        token = auth_services.create_api_token(username)
+    except KccError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(token)
+
+
+@click.command("seed-demo")
+def seed_demo_command() -> None:
+    """Load the demo region, crises, departments and one user per role (idempotent)."""
+    if current_app.config["ENV_NAME"] == "production":
+        raise click.ClickException("Demodata hoort niet in productie.")
+    password = demo.demo_password(
+        Path(current_app.instance_path), os.environ.get("KCC_DEMO_PASSWORD")
+    )
+    summary = demo.seed_demo(password)
+    added = ", ".join(f"{count} {kind}" for kind, count in summary.created.items())
+    click.echo(f"Demodata bijgewerkt: {added} toegevoegd.")
+    click.echo(
+        "Demo-login: gebruikersnaam "
+        + " / ".join(summary.usernames)
+        + f", wachtwoord {summary.password}"
+    )

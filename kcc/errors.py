@@ -1,0 +1,72 @@
+"""Error handlers: friendly Dutch pages for people, JSON under /api/."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.wrappers import Response
+
+from kcc.extensions import db
+
+ERROR_TEXTS: dict[int, tuple[str, str]] = {
+    400: ("Ongeldig verzoek", "Het verzoek kon niet worden verwerkt. Controleer wat u invulde."),
+    403: ("Geen toegang", "U heeft geen rechten voor deze pagina."),
+    404: ("Pagina niet gevonden", "Deze pagina bestaat niet (meer). Controleer het adres."),
+    405: ("Niet toegestaan", "Deze handeling is op deze pagina niet mogelijk."),
+    413: ("Te groot", "Wat u verstuurde is te groot."),
+    429: (
+        "Te veel pogingen",
+        "U heeft dit te vaak geprobeerd. Wacht een minuut en probeer het opnieuw.",
+    ),
+    500: (
+        "Er ging iets mis",
+        "Er ging aan onze kant iets mis. Wat u invulde is niet verloren: ga terug en "
+        "probeer het opnieuw. Blijft het misgaan, meld het dan bij de beheerder.",
+    ),
+}
+
+
+def wants_json() -> bool:
+    """API clients get JSON errors; people get pages."""
+    return request.path.startswith("/api/")
+
+
+def render_error(code: int, detail: str | None = None) -> tuple[Response | str, int]:
+    """Render the Dutch error page or JSON body for an HTTP status code."""
+    title, text = ERROR_TEXTS.get(code, ERROR_TEXTS[500] if code >= 500 else ERROR_TEXTS[400])
+    if wants_json():
+        return jsonify({"error": {"status": code, "title": title, "detail": detail or text}}), code
+    return render_template("errors/error.html", code=code, title=title, text=detail or text), code
+
+
+def handle_http_exception(error: HTTPException) -> tuple[Response | str, int]:
+    """Turn any HTTP error into our page; 500s roll back the session first."""
+    code = error.code or 500
+    if code >= 500:
+        db.session.rollback()
+    return render_error(code)
+
+
+def handle_csrf_error(error: CSRFError) -> tuple[Response | str, int]:
+    """An expired or missing CSRF token: explain, so the user reloads and retries."""
+    return render_error(
+        400,
+        "Het formulier is verlopen of onvolledig verstuurd. Laad de pagina opnieuw en "
+        "probeer het nog eens.",
+    )
+
+
+def handle_unexpected_error(error: Exception) -> tuple[Response | str, int]:
+    """Log an unhandled exception with its request id and show the 500 page."""
+    db.session.rollback()
+    current_app.logger.exception("unhandled error")
+    return render_error(500)
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Install the handlers on the app."""
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(InternalServerError, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected_error)

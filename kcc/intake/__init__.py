@@ -1,0 +1,1 @@
+"""Intake: registering the questions that reach the contact centre."""

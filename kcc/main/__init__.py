@@ -1,0 +1,1 @@
+"""The start page every logged-in user lands on."""

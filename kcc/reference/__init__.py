@@ -1,0 +1,1 @@
+"""Reference data: municipalities, crises with their topics, departments."""
