@@ -53,7 +53,6 @@ class Config:
     RATELIMIT_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute"
     LOG_JSON = True
-    KCC_DEMO_PASSWORD_FILE = "demo_login.txt"
 
     @classmethod
     def settings(cls, environ: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
@@ -142,9 +141,7 @@ CONFIGS: dict[str, type[Config]] = {
 }
 
 
-def load_settings(
-    env_name: str, environ: Mapping[str, str], instance_path: Path
-) -> dict[str, Any]:
+def load_settings(env_name: str, environ: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
     """Return the settings for KCC_ENV=env_name, read from environ."""
     try:
         config_class = CONFIGS[env_name]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from kcc import demo
 from kcc.auth import services as auth_services
@@ -22,6 +23,7 @@ def register_cli(app: Flask) -> None:
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("username")
 @click.option("--role", required=True, type=click.Choice([role.value for role in Role]))
 @click.option("--full-name", default="", help="Volledige naam.")
@@ -40,6 +42,7 @@ def create_user_command(username: str, role: str, full_name: str, email: str | N
 
 
 @click.command("create-token")
+@with_appcontext
 @click.argument("username")
 def create_token_command(username: str) -> None:
     """Print a new API bearer token for a user (shown once; only its hash is stored)."""
@@ -51,6 +54,7 @@ def create_token_command(username: str) -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo_command() -> None:
     """Load the demo region, crises, departments and one user per role (idempotent)."""
     if current_app.config["ENV_NAME"] == "production":

@@ -26,6 +26,11 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+def extra_fields(record: logging.LogRecord) -> dict[str, Any]:
+    """Return the fields a log call added with extra={...} (and the request id)."""
+    return {k: v for k, v in vars(record).items() if k not in STANDARD_RECORD_FIELDS}
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: easy to ship to a log platform and to search."""
 
@@ -36,12 +41,19 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        entry.update(
-            {k: v for k, v in vars(record).items() if k not in STANDARD_RECORD_FIELDS}
-        )
+        entry.update(extra_fields(record))
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str, ensure_ascii=False)
+
+
+class TextFormatter(logging.Formatter):
+    """Readable lines for development: time, level, message, then key=value fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        fields = " ".join(f"{k}={v}" for k, v in extra_fields(record).items())
+        return f"{line} {fields}" if fields else line
 
 
 def configure_logging(app: Flask) -> None:
@@ -51,9 +63,7 @@ def configure_logging(app: Flask) -> None:
     if app.config["LOG_JSON"]:
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(
-            logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(message)s")
-        )
+        handler.setFormatter(TextFormatter("%(asctime)s %(levelname)s %(message)s"))
     app.logger.handlers = [handler]
     app.logger.setLevel(logging.INFO)
     app.logger.propagate = False

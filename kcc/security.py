@@ -62,7 +62,9 @@ def role_has_permission(role: str, permission: Permission) -> bool:
 
 def user_can(permission: Permission) -> bool:
     """Tell whether the logged-in user has a permission (False when anonymous)."""
-    return bool(current_user.is_authenticated and role_has_permission(current_user.role, permission))
+    return bool(
+        current_user.is_authenticated and role_has_permission(current_user.role, permission)
+    )
 
 
 def permission_required(permission: Permission) -> Callable[[F], F]:

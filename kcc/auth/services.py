@@ -17,7 +17,7 @@ from kcc.extensions import db, utcnow
 
 # NCSC guidance: length beats composition rules; 12 characters is the floor we enforce.
 MINIMUM_PASSWORD_LENGTH = 12
-TOKEN_PREFIX = "kcc_"
+TOKEN_PREFIX = "kcc_"  # noqa: S105  (a visible prefix, not a secret)
 
 # Argon2id with the library's RFC 9106 low-memory profile: a modern, memory-hard KDF.
 password_hasher = PasswordHasher()
@@ -101,9 +101,7 @@ def create_user(data: UserInput, password: str) -> User:
         raise ValidationFailed("Vul een gebruikersnaam in.", field="username")
     role = parse_role(data.role)
     if db.session.execute(select(User.id).where(User.username == username)).first():
-        raise ValidationFailed(
-            f"De gebruikersnaam {username!r} bestaat al.", field="username"
-        )
+        raise ValidationFailed(f"De gebruikersnaam {username!r} bestaat al.", field="username")
     check_password_strength(password)
     user = User(
         username=username,

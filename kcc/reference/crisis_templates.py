@@ -132,8 +132,7 @@ OEKRAINE = CrisisTemplate(
         TopicTemplate(
             "zorg",
             "Zorg",
-            "Huisarts, ziekenhuis, Regeling Medische zorg Ontheemden, medicijnen, "
-            "psychische zorg.",
+            "Huisarts, ziekenhuis, Regeling Medische zorg Ontheemden, medicijnen, psychische zorg.",
             "Zorg en Welzijn",
         ),
         TopicTemplate(

@@ -1,0 +1,57 @@
+# kcc: two commands on a fresh machine (Python 3.11, make, apt):
+#   make run    set up .venv, migrate, load demo data, serve http://127.0.0.1:5000
+#   make test   set up .venv + Chromium + PostgreSQL + axe-core, run the suite on SQLite and PostgreSQL
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app kcc
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test test-sqlite test-postgres lint setup setup-test bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed-app: setup.cfg pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: setup.cfg pyproject.toml $(VENV)/.installed-app
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+setup: $(VENV)/.installed-app
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+
+run: setup
+	@echo "kcc draait op http://$(HOST):$(PORT) (stoppen met Ctrl+C)"
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+setup-test: $(VENV)/.installed-test
+	scripts/install-test-deps.sh
+	$(MAKE) node_modules/.package-lock.json
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+
+test-sqlite: setup-test
+	$(BIN)/pytest
+
+# TEST_POSTGRES_URL names a server to use; otherwise a throwaway one is started on 127.0.0.1.
+test-postgres: setup-test
+	url="$${TEST_POSTGRES_URL:-$$(scripts/test-postgres.sh start)}" && \
+	KCC_TEST_DATABASE_URL="$$url" $(BIN)/pytest
+
+test: lint test-sqlite test-postgres
+
+bench: $(VENV)/.installed-app
+	@ls bench/*.py >/dev/null 2>&1 && for script in bench/*.py; do $(BIN)/python $$script; done || echo "Nog geen benchmarks."
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache

@@ -1,0 +1,118 @@
+"""Shared fixtures: a migrated database (SQLite, or PostgreSQL via KCC_TEST_DATABASE_URL),
+an app per test, a client that keeps CSRF on, and one demo user per role."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+
+from config import normalise_database_url
+from kcc import create_app
+from kcc.demo import seed_demo
+from kcc.extensions import db, limiter
+from tests.helpers import TEST_PASSWORD, AuthActions
+
+
+def is_postgres(url: str) -> bool:
+    """Tell whether a database URL points at PostgreSQL."""
+    return url.startswith("postgresql")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The database this run uses: KCC_TEST_DATABASE_URL, or a fresh SQLite file."""
+    given = os.environ.get("KCC_TEST_DATABASE_URL")
+    if given:
+        return normalise_database_url(given)
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'kcc-test.sqlite'}"
+
+
+@pytest.fixture(scope="session")
+def instance_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An instance folder of the run's own, never the developer's."""
+    return tmp_path_factory.mktemp("instance")
+
+
+def make_test_app(database_url: str, instance_path: Path, **overrides: object) -> Flask:
+    """Build a testing app on the given database."""
+    os.environ["KCC_INSTANCE_PATH"] = str(instance_path)
+    settings: dict[str, object] = {"SQLALCHEMY_DATABASE_URI": database_url}
+    settings.update(overrides)
+    return create_app("testing", settings)
+
+
+def reset_postgres_schema(url: str) -> None:
+    """Start a PostgreSQL run from an empty schema, so migrations run from scratch."""
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_database(database_url: str, instance_path: Path) -> str:
+    """Apply every migration once per run; tests then empty the tables between them."""
+    if is_postgres(database_url):
+        reset_postgres_schema(database_url)
+    app = make_test_app(database_url, instance_path)
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return database_url
+
+
+def empty_all_tables() -> None:
+    """Delete every row, children first; much faster than migrating per test."""
+    tables = list(reversed(db.metadata.sorted_tables))
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{table.name}"' for table in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def app(migrated_database: str, instance_path: Path) -> Iterator[Flask]:
+    """A testing app on the migrated database, emptied after the test."""
+    app = make_test_app(migrated_database, instance_path)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        empty_all_tables()
+        db.engine.dispose()
+    limiter.reset()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client; CSRF stays on, so tests read the token from the page like a browser."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    """Runs `flask --app kcc ...` commands in-process."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def demo(app: Flask) -> None:
+    """The demo region, crises, departments and one user per role (password TEST_PASSWORD)."""
+    with app.app_context():
+        seed_demo(TEST_PASSWORD)
+
+
+@pytest.fixture
+def auth(client: FlaskClient, demo: None) -> AuthActions:
+    """Log in as any demo user (usernames are the role codes)."""
+    return AuthActions(client)
