@@ -48,6 +48,7 @@ class Config:
     IDLE_TIMEOUT = timedelta(minutes=30)
     PERMANENT_SESSION_LIFETIME = timedelta(hours=10)
     WTF_CSRF_TIME_LIMIT = None  # the session's lifetime bounds the token; forms stay open long
+    WTF_I18N_ENABLED = False  # use WTForms' own Dutch messages (Meta.locales), not Flask-Babel
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True

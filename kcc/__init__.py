@@ -96,10 +96,12 @@ def register_request_hooks(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    """Make permission checks available to templates."""
+    """Make permission checks and Dutch local time available to templates."""
+    from kcc.localtime import format_local
     from kcc.security import Permission, user_can
 
     app.jinja_env.globals.update(user_can=user_can, Permission=Permission)
+    app.jinja_env.filters["local"] = format_local
 
 
 def register_commands(app: Flask) -> None:

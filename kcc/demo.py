@@ -12,8 +12,9 @@ from sqlalchemy import select
 from kcc.auth.models import Role, User
 from kcc.auth.services import hash_password
 from kcc.extensions import db
-from kcc.reference.crisis_templates import CRISIS_TEMPLATES, CrisisTemplate
-from kcc.reference.models import Crisis, Department, Municipality, Topic
+from kcc.reference.crisis_templates import CRISIS_TEMPLATES
+from kcc.reference.models import Department, Municipality
+from kcc.reference.services import add_crisis_from_template
 
 # Veiligheidsregio Gooi en Vechtstreek (CBS gemeentecodes, 2026).
 GOOI_EN_VECHTSTREEK = (
@@ -79,7 +80,9 @@ def seed_demo(password: str) -> DemoSummary:
             db.session.add(departments[name])
             created["afdelingen"] += 1
     for template in CRISIS_TEMPLATES.values():
-        crisis_added, topics_added = add_crisis_from_template(template, departments)
+        crisis_added, topics_added = add_crisis_from_template(
+            template, departments, start_date=DEMO_START_DATES.get(template.code)
+        )
         created["crises"] += crisis_added
         created["onderwerpen"] += topics_added
     existing_users = set(db.session.execute(select(User.username)).scalars())
@@ -100,38 +103,3 @@ def seed_demo(password: str) -> DemoSummary:
             created["gebruikers"] += 1
     db.session.commit()
     return DemoSummary(created=created, usernames=usernames, password=password)
-
-
-def add_crisis_from_template(
-    template: CrisisTemplate, departments: dict[str, Department]
-) -> tuple[int, int]:
-    """Add a template's crisis and any of its topics that are missing; return what was added."""
-    crisis = db.session.execute(
-        select(Crisis).where(Crisis.code == template.code)
-    ).scalar_one_or_none()
-    crisis_added = 0
-    if crisis is None:
-        crisis = Crisis(
-            code=template.code,
-            name=template.name,
-            description=template.description,
-            start_date=DEMO_START_DATES.get(template.code, date.today()),
-            is_active=True,
-        )
-        db.session.add(crisis)
-        crisis_added = 1
-    known_codes = {topic.code for topic in crisis.topics}
-    topics_added = 0
-    for topic in template.topics:
-        if topic.code in known_codes:
-            continue
-        crisis.topics.append(
-            Topic(
-                code=topic.code,
-                name=topic.name,
-                description=topic.description,
-                default_department=departments.get(topic.department or ""),
-            )
-        )
-        topics_added += 1
-    return crisis_added, topics_added
