@@ -13,6 +13,7 @@ from kcc import demo
 from kcc.auth import services as auth_services
 from kcc.auth.models import Role
 from kcc.exceptions import KccError
+from kcc.privacy import masking
 
 
 def register_cli(app: Flask) -> None:
@@ -20,6 +21,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(create_token_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(scrub_command)
 
 
 @click.command("create-user")
@@ -69,4 +71,44 @@ def seed_demo_command() -> None:
         "Demo-login: gebruikersnaam "
         + " / ".join(summary.usernames)
         + f", wachtwoord {summary.password}"
+    )
+
+
+@click.command("scrub")
+@with_appcontext
+@click.option(
+    "--input",
+    "input_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="CSV (UTF-8) met kopregel id,text.",
+)
+@click.option(
+    "--output",
+    "output_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Waar de CSV met gemaskeerde tekst komt.",
+)
+def scrub_command(input_path: Path, output_path: Path) -> None:
+    """Mask personal data in the text column of an id,text CSV, streaming row by row."""
+    if not input_path.is_file():
+        raise click.ClickException(f"Invoerbestand {input_path} bestaat niet of is geen bestand.")
+    if output_path.exists() and output_path.resolve() == input_path.resolve():
+        raise click.ClickException("Kies voor --output een ander bestand dan voor --input.")
+    try:
+        # utf-8-sig: a byte-order mark (as Excel writes) is not part of the first column name.
+        with (
+            input_path.open(encoding="utf-8-sig", newline="") as source,
+            output_path.open("w", encoding="utf-8", newline="") as target,
+        ):
+            summary = masking.scrub_csv(source, target)
+    except KccError as error:
+        output_path.unlink(missing_ok=True)  # half a file would look like a finished export
+        raise click.ClickException(str(error)) from error
+    except OSError as error:
+        raise click.ClickException(f"{error.filename}: {error.strerror}.") from error
+    click.echo(
+        f"{summary.rows} rijen verwerkt; in {summary.masked_rows} daarvan zijn "
+        "persoonsgegevens gemaskeerd."
     )
