@@ -1,17 +1,32 @@
 """Index of the data model: every model kcc has, importable from one place."""
 
 from kcc.auth.models import ApiToken, Role, User
-from kcc.intake.models import CallerType, Channel, Question, QuestionStatus
+from kcc.intake.models import (
+    AnswerSource,
+    CallerType,
+    Channel,
+    ContactDetails,
+    ContactPreference,
+    Question,
+    QuestionEvent,
+    QuestionEventKind,
+    QuestionStatus,
+)
 from kcc.reference.models import Crisis, Department, Municipality, Topic
 
 __all__ = [
+    "AnswerSource",
     "ApiToken",
     "CallerType",
     "Channel",
+    "ContactDetails",
+    "ContactPreference",
     "Crisis",
     "Department",
     "Municipality",
     "Question",
+    "QuestionEvent",
+    "QuestionEventKind",
     "QuestionStatus",
     "Role",
     "Topic",

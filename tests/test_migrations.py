@@ -8,12 +8,18 @@ from alembic.script import ScriptDirectory
 from flask import Flask
 
 from kcc.extensions import db, migrate
+from kcc.intake.search_schema import include_in_autogenerate
 
 
 def test_models_and_migrations_agree(app: Flask) -> None:
     with app.app_context(), db.engine.connect() as connection:
         context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "compare_server_default": True}
+            connection,
+            opts={
+                "compare_type": True,
+                "compare_server_default": True,
+                "include_object": include_in_autogenerate,
+            },
         )
         differences = compare_metadata(context, db.metadata)
 

@@ -43,6 +43,27 @@ class QuestionStatus(StrEnum):
     AFGESLOTEN = "afgesloten"
 
 
+class ContactPreference(StrEnum):
+    """How a caller wants to hear back."""
+
+    TELEFOON = "telefoon"
+    EMAIL = "e-mail"
+
+
+class AnswerSource(StrEnum):
+    """Where the answer the agent gave came from, when it came from a suggestion."""
+
+    QUESTION = "question"
+    FAQ = "faq"
+
+
+class QuestionEventKind(StrEnum):
+    """What happened to a question; escalation adds its own kinds."""
+
+    REGISTERED = "geregistreerd"
+    LINKED = "gekoppeld"
+
+
 class Question(db.Model):
     """One registered contact: the question, the answer given, and where it came from."""
 
@@ -54,15 +75,27 @@ class Question(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # KCC-<year>-<number>; set from the id right after insert so it is unique without a lock.
     reference: Mapped[str | None] = mapped_column(String(32), unique=True)
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Indexed alone too: the search list shows the newest first across crises.
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     channel: Mapped[str] = mapped_column(String(20))
     caller_type: Mapped[str] = mapped_column(String(20))
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
     crisis_id: Mapped[int] = mapped_column(ForeignKey("crisis.id"))
     topic_id: Mapped[int | None] = mapped_column(ForeignKey("topic.id"), index=True)
     text: Mapped[str] = mapped_column(Text)
+    # The same text with personal data replaced by placeholders: the only form analysis,
+    # suggestions to other agents and exports ever read (AVG data minimisation).
+    text_masked: Mapped[str] = mapped_column(Text, default="")
     answer: Mapped[str | None] = mapped_column(Text)
+    answer_masked: Mapped[str | None] = mapped_column(Text)
+    answer_source_kind: Mapped[str | None] = mapped_column(String(20))
+    answer_source_id: Mapped[int | None]
     status: Mapped[str] = mapped_column(String(20), index=True)
+    is_escalated: Mapped[bool] = mapped_column(default=False)
+    callback_requested: Mapped[bool] = mapped_column(default=False)
+    related_question_id: Mapped[int | None] = mapped_column(ForeignKey("question.id"))
+    # The form's one-time token: a second submit of the same form finds this row again.
+    submission_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -71,9 +104,50 @@ class Question(db.Model):
     crisis: Mapped[Crisis] = relationship()
     topic: Mapped[Topic | None] = relationship()
     created_by: Mapped[User | None] = relationship()
+    related_question: Mapped[Question | None] = relationship(remote_side=[id])
+    contact: Mapped[ContactDetails | None] = relationship(
+        back_populates="question", uselist=False, cascade="all, delete-orphan"
+    )
+    events: Mapped[list[QuestionEvent]] = relationship(
+        back_populates="question", order_by="QuestionEvent.id", cascade="all, delete-orphan"
+    )
 
     def __repr__(self) -> str:
         return f"<Question {self.reference}>"
+
+
+class ContactDetails(db.Model):
+    """A caller's contact details, kept apart from the question so retention can remove them.
+
+    Only stored when a call-back or escalation needs them (AVG data minimisation).
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id"), unique=True)
+    name: Mapped[str | None] = mapped_column(String(160))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    # Normalised forms (0612345678, lower-case e-mail) to recognise a caller who calls again.
+    phone_key: Mapped[str | None] = mapped_column(String(20), index=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+    email_key: Mapped[str | None] = mapped_column(String(254), index=True)
+    preferred_contact: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    question: Mapped[Question] = relationship(back_populates="contact")
+
+
+class QuestionEvent(db.Model):
+    """One step in a question's history: who did what, when."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+    question: Mapped[Question] = relationship(back_populates="events")
+    user: Mapped[User | None] = relationship()
 
 
 def format_reference(question_id: int, year: int) -> str:

@@ -1,12 +1,14 @@
-"""foundation: reference data, users, tokens, questions
+"""foundation and intake schema
 
 Revision ID: 0001_foundation
 Revises: 
-Create Date: 2026-11-23 09:38:00.050803
+Create Date: 2026-11-23 09:45:31.751327
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
+
+from kcc.intake.search_schema import search_schema_statements
 
 
 # revision identifiers, used by Alembic.
@@ -103,33 +105,90 @@ def upgrade():
     sa.Column('crisis_id', sa.Integer(), nullable=False),
     sa.Column('topic_id', sa.Integer(), nullable=True),
     sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('text_masked', sa.Text(), nullable=False),
     sa.Column('answer', sa.Text(), nullable=True),
+    sa.Column('answer_masked', sa.Text(), nullable=True),
+    sa.Column('answer_source_kind', sa.String(length=20), nullable=True),
+    sa.Column('answer_source_id', sa.Integer(), nullable=True),
     sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('is_escalated', sa.Boolean(), nullable=False),
+    sa.Column('callback_requested', sa.Boolean(), nullable=False),
+    sa.Column('related_question_id', sa.Integer(), nullable=True),
+    sa.Column('submission_token', sa.String(length=64), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['app_user.id'], name=op.f('fk_question_created_by_id_app_user')),
     sa.ForeignKeyConstraint(['crisis_id'], ['crisis.id'], name=op.f('fk_question_crisis_id_crisis')),
     sa.ForeignKeyConstraint(['municipality_id'], ['municipality.id'], name=op.f('fk_question_municipality_id_municipality')),
+    sa.ForeignKeyConstraint(['related_question_id'], ['question.id'], name=op.f('fk_question_related_question_id_question')),
     sa.ForeignKeyConstraint(['topic_id'], ['topic.id'], name=op.f('fk_question_topic_id_topic')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_question')),
-    sa.UniqueConstraint('reference', name=op.f('uq_question_reference'))
+    sa.UniqueConstraint('reference', name=op.f('uq_question_reference')),
+    sa.UniqueConstraint('submission_token', name=op.f('uq_question_submission_token'))
     )
     with op.batch_alter_table('question', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_question_created_by_id'), ['created_by_id'], unique=False)
         batch_op.create_index('ix_question_crisis_received', ['crisis_id', 'received_at'], unique=False)
         batch_op.create_index('ix_question_municipality_received', ['municipality_id', 'received_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_question_received_at'), ['received_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_question_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_question_topic_id'), ['topic_id'], unique=False)
 
+    op.create_table('contact_details',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('question_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=160), nullable=True),
+    sa.Column('phone', sa.String(length=40), nullable=True),
+    sa.Column('phone_key', sa.String(length=20), nullable=True),
+    sa.Column('email', sa.String(length=254), nullable=True),
+    sa.Column('email_key', sa.String(length=254), nullable=True),
+    sa.Column('preferred_contact', sa.String(length=20), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['question_id'], ['question.id'], name=op.f('fk_contact_details_question_id_question')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_contact_details')),
+    sa.UniqueConstraint('question_id', name=op.f('uq_contact_details_question_id'))
+    )
+    with op.batch_alter_table('contact_details', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_contact_details_email_key'), ['email_key'], unique=False)
+        batch_op.create_index(batch_op.f('ix_contact_details_phone_key'), ['phone_key'], unique=False)
+
+    op.create_table('question_event',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('question_id', sa.Integer(), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('detail', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['question_id'], ['question.id'], name=op.f('fk_question_event_question_id_question')),
+    sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], name=op.f('fk_question_event_user_id_app_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_question_event'))
+    )
+    with op.batch_alter_table('question_event', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_question_event_question_id'), ['question_id'], unique=False)
+
     # ### end Alembic commands ###
+    for statement in search_schema_statements(op.get_bind().dialect.name, create=True):
+        op.execute(statement)
 
 
 def downgrade():
+    for statement in search_schema_statements(op.get_bind().dialect.name, create=False):
+        op.execute(statement)
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('question_event', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_question_event_question_id'))
+
+    op.drop_table('question_event')
+    with op.batch_alter_table('contact_details', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_contact_details_phone_key'))
+        batch_op.drop_index(batch_op.f('ix_contact_details_email_key'))
+
+    op.drop_table('contact_details')
     with op.batch_alter_table('question', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_question_topic_id'))
         batch_op.drop_index(batch_op.f('ix_question_status'))
+        batch_op.drop_index(batch_op.f('ix_question_received_at'))
         batch_op.drop_index('ix_question_municipality_received')
         batch_op.drop_index('ix_question_crisis_received')
         batch_op.drop_index(batch_op.f('ix_question_created_by_id'))

@@ -1,0 +1,67 @@
+"""Full-text search structures that live outside the SQLAlchemy models.
+
+SQLite gets an FTS5 table kept in sync by triggers; PostgreSQL a GIN index on a Dutch
+tsvector. Both index only the masked text, so a search never matches on personal data.
+Alembic's autogenerate must leave them alone: `include_in_autogenerate` says which.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+SQLITE_FTS_TABLE = "question_fts"
+POSTGRES_SEARCH_INDEX = "ix_question_search"
+# Must match the expression in the search query exactly, or PostgreSQL ignores the index.
+POSTGRES_SEARCH_DOCUMENT = (
+    "to_tsvector('dutch'::regconfig, text_masked || ' ' || coalesce(answer_masked, ''))"
+)
+
+# The trigger bodies name the FTS table literally: SQL text built from constants only.
+SQLITE_CREATE = [
+    f"""CREATE VIRTUAL TABLE {SQLITE_FTS_TABLE} USING fts5(
+        text_masked, answer_masked, content='question', content_rowid='id',
+        tokenize='unicode61 remove_diacritics 2')""",
+    """CREATE TRIGGER question_fts_insert AFTER INSERT ON question BEGIN
+        INSERT INTO question_fts(rowid, text_masked, answer_masked)
+        VALUES (new.id, new.text_masked, coalesce(new.answer_masked, ''));
+    END""",
+    """CREATE TRIGGER question_fts_delete AFTER DELETE ON question BEGIN
+        INSERT INTO question_fts(question_fts, rowid, text_masked, answer_masked)
+        VALUES ('delete', old.id, old.text_masked, coalesce(old.answer_masked, ''));
+    END""",
+    """CREATE TRIGGER question_fts_update AFTER UPDATE OF text_masked, answer_masked
+        ON question BEGIN
+        INSERT INTO question_fts(question_fts, rowid, text_masked, answer_masked)
+        VALUES ('delete', old.id, old.text_masked, coalesce(old.answer_masked, ''));
+        INSERT INTO question_fts(rowid, text_masked, answer_masked)
+        VALUES (new.id, new.text_masked, coalesce(new.answer_masked, ''));
+    END""",
+]
+SQLITE_DROP = [
+    "DROP TRIGGER IF EXISTS question_fts_update",
+    "DROP TRIGGER IF EXISTS question_fts_delete",
+    "DROP TRIGGER IF EXISTS question_fts_insert",
+    f"DROP TABLE IF EXISTS {SQLITE_FTS_TABLE}",
+]
+POSTGRES_CREATE = [
+    f"CREATE INDEX {POSTGRES_SEARCH_INDEX} ON question USING gin ({POSTGRES_SEARCH_DOCUMENT})"
+]
+POSTGRES_DROP = [f"DROP INDEX IF EXISTS {POSTGRES_SEARCH_INDEX}"]
+
+
+def search_schema_statements(dialect: str, *, create: bool) -> list[str]:
+    """Return the SQL that creates (or drops) the search structures for a dialect."""
+    if dialect == "sqlite":
+        return SQLITE_CREATE if create else SQLITE_DROP
+    if dialect == "postgresql":
+        return POSTGRES_CREATE if create else POSTGRES_DROP
+    return []
+
+
+def include_in_autogenerate(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
+    """Alembic hook: skip the search structures, which migrations manage by hand."""
+    if name is None:
+        return True
+    return not (name.startswith(SQLITE_FTS_TABLE) or name == POSTGRES_SEARCH_INDEX)
