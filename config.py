@@ -54,6 +54,12 @@ class Config:
     RATELIMIT_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute"
     LOG_JSON = True
+    # Suggestions: how many recent answered questions per crisis are matched while typing, and
+    # how many seconds an index may be old before it is rebuilt (new answers appear after that).
+    # How long a SQLite write waits for another writer before it reports the database busy.
+    SQLITE_BUSY_TIMEOUT_MS = 5000
+    SUGGESTION_INDEX_SIZE = 20_000
+    SUGGESTION_INDEX_TTL = 300
 
     @classmethod
     def settings(cls, environ: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
@@ -109,6 +115,7 @@ class TestingConfig(Config):
     TESTING = True
     SESSION_COOKIE_SECURE = False
     LOG_JSON = False
+    SUGGESTION_INDEX_TTL = 0  # tests see every answer they just stored
 
 
 class ProductionConfig(Config):

@@ -9,7 +9,6 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 from config import load_settings
 
@@ -54,28 +53,38 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     limiter.init_app(app)
     register_user_loaders(login_manager)
+    configure_sqlite_connections(app)
 
 
-@event.listens_for(Engine, "connect")
-def configure_sqlite_connection(dbapi_connection: Any, connection_record: Any) -> None:
-    """SQLite: enforce foreign keys, wait on locks instead of failing, and use WAL."""
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
+def configure_sqlite_connections(app: Flask) -> None:
+    """SQLite: enforce foreign keys, wait on locks (SQLITE_BUSY_TIMEOUT_MS) and use WAL."""
+    from kcc.extensions import db
+
+    busy_timeout = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
+
+    def on_connect(dbapi_connection: Any, connection_record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", on_connect)
 
 
 def register_blueprints(app: Flask) -> None:
     """Mount one blueprint per capability."""
     from kcc.admin.views import bp as admin_bp
     from kcc.auth.views import bp as auth_bp
+    from kcc.intake.views import bp as intake_bp
     from kcc.main.views import bp as main_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
+    app.register_blueprint(intake_bp, url_prefix="/questions")
     app.register_blueprint(admin_bp, url_prefix="/admin")
 
 

@@ -23,6 +23,11 @@ EXPECTED_ACCESS: dict[str, set[str]] = {
     "/admin/crises/new": {"admin"},
     "/admin/users": {"admin"},
     "/admin/users/new": {"admin"},
+    "/questions/new": {"agent", "coordinator"},
+    "/questions/mine": {"agent", "coordinator"},
+    "/questions/suggest": {"agent", "coordinator"},
+    "/questions": {"agent", "coordinator", "specialist"},
+    "/questions/history": {"agent", "coordinator", "specialist"},
 }
 
 

@@ -380,3 +380,52 @@ def add_crisis_from_template(
         db.session.add(crisis)
         crisis_added = 1
     return crisis_added, add_template_topics(crisis, template, departments)
+
+
+# What intake offers: active records only
+
+
+def list_active_municipalities() -> list[Municipality]:
+    """Return the municipalities an agent may register a question for, by name."""
+    return list(
+        db.session.execute(
+            select(Municipality).where(Municipality.is_active).order_by(Municipality.name)
+        ).scalars()
+    )
+
+
+def list_active_crises() -> list[Crisis]:
+    """Return the running crises, the most recently started first (the default choice)."""
+    return list(
+        db.session.execute(
+            select(Crisis)
+            .where(Crisis.is_active)
+            .order_by(Crisis.start_date.desc(), Crisis.name)
+            .options(selectinload(Crisis.topics))
+        ).scalars()
+    )
+
+
+def list_crises_with_topics() -> list[Crisis]:
+    """Return every crisis with its topics loaded, active ones first (search filters, API)."""
+    return list(
+        db.session.execute(
+            select(Crisis)
+            .order_by(Crisis.is_active.desc(), Crisis.start_date.desc(), Crisis.name)
+            .options(selectinload(Crisis.topics))
+        ).scalars()
+    )
+
+
+def find_municipality_by_cbs_code(cbs_code: str) -> Municipality | None:
+    """Return the municipality with this CBS code (any case), if it exists."""
+    return db.session.execute(
+        select(Municipality).where(Municipality.cbs_code == cbs_code.strip().upper())
+    ).scalar_one_or_none()
+
+
+def find_crisis_by_code(code: str) -> Crisis | None:
+    """Return the crisis with this code, if it exists."""
+    return db.session.execute(
+        select(Crisis).where(Crisis.code == code.strip().lower())
+    ).scalar_one_or_none()

@@ -9,8 +9,12 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, Page, sync_playwright
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
+from kcc.extensions import db
+from kcc.intake.services import ContactInput, QuestionInput, register_question
+from kcc.reference.models import Crisis, Municipality
 from tests.browser.helpers import (
     AXE_SCRIPT,
     CHROMIUM_ARGS,
@@ -50,9 +54,42 @@ def axe_source() -> str:
     return AXE_SCRIPT.read_text(encoding="utf-8")
 
 
+def register_sample_questions(app: Flask) -> None:
+    """Two questions, one with contact details, so lists and detail pages have content."""
+    with app.app_context():
+        municipality = db.session.execute(select(Municipality)).scalars().first()
+        crisis = db.session.execute(select(Crisis).where(Crisis.code == "oekraine")).scalar_one()
+        assert municipality is not None
+        common = {
+            "municipality_id": municipality.id,
+            "crisis_id": crisis.id,
+            "caller_type": "inwoner",
+        }
+        register_question(
+            QuestionInput(
+                channel="telefoon",
+                text="Wanneer wordt het leefgeld betaald?",
+                answer="Elke twee weken op vrijdag.",
+                **common,  # type: ignore[arg-type]
+            ),
+            user_id=None,
+        )
+        register_question(
+            QuestionInput(
+                channel="e-mail",
+                text="Mijn buurman vraagt of er een informatieavond komt over de opvang.",
+                callback_requested=True,
+                contact=ContactInput(name="K. de Boer", email="k.deboer@example.nl"),
+                **common,  # type: ignore[arg-type]
+            ),
+            user_id=None,
+        )
+
+
 @pytest.fixture
 def live_server(app: Flask, demo: None) -> Iterator[str]:
     """Serve the test app with demo data on a free local port; yield its base URL."""
+    register_sample_questions(app)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()

@@ -1,0 +1,163 @@
+"""Reading questions back: today's list, search with filters, a caller's earlier contacts."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import ColumnElement, Select, func, literal_column, or_, select, text
+from sqlalchemy.orm import selectinload
+
+from kcc.extensions import db, utcnow
+from kcc.intake.contact_rules import normalise_email, normalise_phone
+from kcc.intake.models import ContactDetails, Question
+from kcc.intake.search_schema import POSTGRES_SEARCH_DOCUMENT, SQLITE_FTS_TABLE
+from kcc.localtime import LOCAL_TIMEZONE, to_local
+
+PER_PAGE = 25
+# Counting every match of a broad search over millions of rows costs more than the page
+# itself; past this number the list says "meer dan 10.000".
+COUNT_CAP = 10_000
+# Paging stops where counting does: deeper pages cost an ever larger OFFSET; filters help more.
+MAX_PAGE = COUNT_CAP // PER_PAGE
+WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class SearchCriteria:
+    """What a user filters on; empty means 'any'."""
+
+    text: str = ""
+    crisis_id: int | None = None
+    municipality_id: int | None = None
+    topic_id: int | None = None
+    status: str | None = None
+    channel: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+@dataclass
+class SearchPage:
+    """One page of results and how many there are in all (capped)."""
+
+    items: list[Question]
+    total: int
+    page: int
+    per_page: int = PER_PAGE
+    total_is_capped: bool = False
+    pages: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.pages = max(1, math.ceil(self.total / self.per_page))
+
+
+def start_of_local_day(day: date) -> datetime:
+    """The UTC moment a Dutch calendar day starts."""
+    return datetime.combine(day, time.min, tzinfo=LOCAL_TIMEZONE)
+
+
+def text_match_condition(words: list[str]) -> ColumnElement[bool]:
+    """Full-text condition on the masked text, in the database's own search engine."""
+    if db.engine.dialect.name == "postgresql":
+        return text(
+            f"{POSTGRES_SEARCH_DOCUMENT} @@ plainto_tsquery('dutch'::regconfig, :search_words)"
+        ).bindparams(search_words=" ".join(words))
+    # FTS5: every word must occur; quoting makes each a literal term, not query syntax.
+    fts_query = " ".join('"' + word.replace('"', '""') + '"' for word in words)
+    matching_ids = (
+        select(literal_column("rowid"))
+        .select_from(text(SQLITE_FTS_TABLE))
+        .where(text(f"{SQLITE_FTS_TABLE} MATCH :fts_query").bindparams(fts_query=fts_query))
+    )
+    return Question.id.in_(matching_ids)
+
+
+def filtered_questions(criteria: SearchCriteria) -> Select[tuple[Question]]:
+    """A select of the questions matching the criteria (unordered)."""
+    query = select(Question)
+    words = WORD.findall(criteria.text)[:12]
+    if words:
+        query = query.where(text_match_condition(words))
+    if criteria.crisis_id:
+        query = query.where(Question.crisis_id == criteria.crisis_id)
+    if criteria.municipality_id:
+        query = query.where(Question.municipality_id == criteria.municipality_id)
+    if criteria.topic_id:
+        query = query.where(Question.topic_id == criteria.topic_id)
+    if criteria.status:
+        query = query.where(Question.status == criteria.status)
+    if criteria.channel:
+        query = query.where(Question.channel == criteria.channel)
+    if criteria.date_from:
+        query = query.where(Question.received_at >= start_of_local_day(criteria.date_from))
+    if criteria.date_to:
+        next_day = criteria.date_to + timedelta(days=1)
+        query = query.where(Question.received_at < start_of_local_day(next_day))
+    return query
+
+
+def count_capped(query: Select[tuple[Question]]) -> tuple[int, bool]:
+    """Count matches up to COUNT_CAP + 1; say whether the cap was reached."""
+    limited = query.with_only_columns(Question.id).limit(COUNT_CAP + 1).subquery()
+    total = db.session.execute(select(func.count()).select_from(limited)).scalar_one()
+    return min(total, COUNT_CAP), total > COUNT_CAP
+
+
+def search_questions(criteria: SearchCriteria, *, page: int = 1) -> SearchPage:
+    """Return one page of matching questions, newest first."""
+    query = filtered_questions(criteria)
+    total, capped = count_capped(query)
+    items = list(
+        db.session.execute(
+            query.order_by(Question.received_at.desc(), Question.id.desc())
+            .limit(PER_PAGE)
+            .offset((page - 1) * PER_PAGE)
+            .options(
+                selectinload(Question.municipality),
+                selectinload(Question.crisis),
+                selectinload(Question.topic),
+            )
+        ).scalars()
+    )
+    return SearchPage(items=items, total=total, page=page, total_is_capped=capped)
+
+
+def registered_today_by(user_id: int, *, now: datetime | None = None) -> list[Question]:
+    """The questions a user registered since the start of today (Dutch time)."""
+    today = to_local(now or utcnow()).date()
+    return list(
+        db.session.execute(
+            select(Question)
+            .where(
+                Question.created_by_id == user_id,
+                Question.created_at >= start_of_local_day(today),
+            )
+            .order_by(Question.created_at.desc())
+            .options(selectinload(Question.municipality), selectinload(Question.topic))
+        ).scalars()
+    )
+
+
+def find_caller_history(phone: str, email: str, *, limit: int = 10) -> list[Question]:
+    """Earlier questions from the same phone number or e-mail address, newest first."""
+    conditions = []
+    phone_key = normalise_phone(phone) if phone.strip() else None
+    if phone_key:
+        conditions.append(ContactDetails.phone_key == phone_key)
+    if email.strip():
+        conditions.append(ContactDetails.email_key == normalise_email(email))
+    if not conditions:
+        return []
+    return list(
+        db.session.execute(
+            select(Question)
+            .join(ContactDetails)
+            .where(or_(*conditions))
+            .order_by(Question.received_at.desc())
+            .limit(limit)
+            .options(selectinload(Question.contact), selectinload(Question.municipality))
+        ).scalars()
+    )

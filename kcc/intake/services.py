@@ -1,0 +1,244 @@
+"""Registering questions: the one path every intake channel (form, API, e-mail, import) takes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from kcc.exceptions import NotFound, ValidationFailed
+from kcc.extensions import db, utcnow
+from kcc.intake.contact_rules import is_valid_email, normalise_email, normalise_phone
+from kcc.intake.models import (
+    AnswerSource,
+    CallerType,
+    Channel,
+    ContactDetails,
+    ContactPreference,
+    Question,
+    QuestionEvent,
+    QuestionEventKind,
+    QuestionStatus,
+    format_reference,
+)
+from kcc.localtime import to_local
+from kcc.privacy.masking import mask_personal_data
+from kcc.reference.models import Crisis, Municipality
+
+# A question is a note of a call, not a letter; 5,000 characters holds the longest e-mail
+# question we saw in Excel registrations several times over. Answers may quote regulations.
+MAX_QUESTION_LENGTH = 5_000
+MAX_ANSWER_LENGTH = 10_000
+MAX_NAME_LENGTH = 160
+
+
+@dataclass(frozen=True)
+class ContactInput:
+    """A caller's contact details, asked for only when someone has to get back to them."""
+
+    name: str = ""
+    phone: str = ""
+    email: str = ""
+    preferred_contact: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        """Tell whether nothing was filled in."""
+        return not (self.name.strip() or self.phone.strip() or self.email.strip())
+
+
+@dataclass(frozen=True)
+class QuestionInput:
+    """Everything an intake channel knows about one contact."""
+
+    channel: str
+    caller_type: str
+    municipality_id: int
+    crisis_id: int
+    text: str
+    answer: str = ""
+    escalate: bool = False
+    callback_requested: bool = False
+    contact: ContactInput | None = None
+    related_question_id: int | None = None
+    answer_source_kind: str | None = None
+    answer_source_id: int | None = None
+    submission_token: str | None = None
+    received_at: datetime | None = None
+
+    @property
+    def needs_contact(self) -> bool:
+        """Escalations and call-backs need a way to reach the caller; nothing else does."""
+        return self.escalate or self.callback_requested
+
+
+@dataclass(frozen=True)
+class Registration:
+    """The stored question, and whether this call created it or found an earlier submit."""
+
+    question: Question
+    created: bool
+
+
+def validate_question(data: QuestionInput) -> None:
+    """Check the rules every channel shares; raise ValidationFailed listing every broken one."""
+    errors: dict[str, list[str]] = {}
+    for field, message in question_rule_violations(data):
+        errors.setdefault(field, []).append(message)
+    if data.needs_contact:
+        for field, message in contact_rule_violations(data.contact or ContactInput()):
+            errors.setdefault(field, []).append(message)
+    if errors:
+        raise ValidationFailed.from_errors(errors)
+
+
+def question_rule_violations(data: QuestionInput) -> Iterator[tuple[str, str]]:
+    """Yield (field, Dutch message) for each rule the question itself breaks."""
+    if data.channel not in {channel.value for channel in Channel}:
+        yield "channel", "Kies een bestaand kanaal."
+    if data.caller_type not in {kind.value for kind in CallerType}:
+        yield "caller_type", "Kies een bestaand type beller."
+    if not data.text.strip():
+        yield "text", "Vul de vraag in."
+    elif len(data.text) > MAX_QUESTION_LENGTH:
+        yield "text", f"De vraag is te lang: maximaal {MAX_QUESTION_LENGTH} tekens."
+    if len(data.answer) > MAX_ANSWER_LENGTH:
+        yield "answer", f"Het antwoord is te lang: maximaal {MAX_ANSWER_LENGTH} tekens."
+    municipality = db.session.get(Municipality, data.municipality_id)
+    if municipality is None or not municipality.is_active:
+        yield "municipality_id", "Kies een gemeente uit de lijst."
+    crisis = db.session.get(Crisis, data.crisis_id)
+    if crisis is None or not crisis.is_active:
+        yield "crisis_id", "Kies een actieve crisis."
+    if data.answer_source_kind and data.answer_source_kind not in {s.value for s in AnswerSource}:
+        yield "answer", "Onbekende bron van het antwoord."
+    if data.related_question_id is not None and not db.session.get(
+        Question, data.related_question_id
+    ):
+        yield "related_question_id", "De gekoppelde vraag bestaat niet."
+
+
+def contact_rule_violations(contact: ContactInput) -> Iterator[tuple[str, str]]:
+    """A call-back needs a valid phone number or e-mail address, matching the preference."""
+    phone = contact.phone.strip()
+    email = contact.email.strip()
+    if len(contact.name) > MAX_NAME_LENGTH:
+        yield "name", f"De naam is te lang: maximaal {MAX_NAME_LENGTH} tekens."
+    if phone and normalise_phone(phone) is None:
+        yield "phone", "Dit is geen geldig telefoonnummer. Voorbeeld: 06-12345678 of 035-1234567."
+    if email and not is_valid_email(email):
+        yield "email", "Dit is geen geldig e-mailadres. Voorbeeld: naam@voorbeeld.nl."
+    if not phone and not email:
+        yield "phone", "Vul een telefoonnummer of e-mailadres in, zodat de beller antwoord krijgt."
+    elif contact.preferred_contact == ContactPreference.TELEFOON and not phone:
+        yield "phone", "Vul het telefoonnummer in om terug te bellen."
+    elif contact.preferred_contact == ContactPreference.EMAIL and not email:
+        yield "email", "Vul het e-mailadres in om te mailen."
+    if contact.preferred_contact and contact.preferred_contact not in {
+        p.value for p in ContactPreference
+    }:
+        yield "preferred_contact", "Kies telefoon of e-mail."
+
+
+def status_for(data: QuestionInput) -> QuestionStatus:
+    """Escalated and call-back questions await follow-up; answered ones are done."""
+    if data.needs_contact:
+        return QuestionStatus.DOORGEZET
+    if data.answer.strip():
+        return QuestionStatus.BEANTWOORD
+    return QuestionStatus.OPEN
+
+
+def find_by_submission_token(token: str) -> Question | None:
+    """Return the question an earlier submit of the same form created, if any."""
+    return db.session.execute(
+        select(Question).where(Question.submission_token == token)
+    ).scalar_one_or_none()
+
+
+def build_contact(contact: ContactInput) -> ContactDetails:
+    """Contact details with the keys that recognise a caller who calls again."""
+    phone = contact.phone.strip()
+    email = contact.email.strip()
+    return ContactDetails(
+        name=contact.name.strip() or None,
+        phone=phone or None,
+        phone_key=normalise_phone(phone) if phone else None,
+        email=email or None,
+        email_key=normalise_email(email) if email else None,
+        preferred_contact=contact.preferred_contact or None,
+    )
+
+
+def register_question(
+    data: QuestionInput, *, user_id: int | None, now: datetime | None = None
+) -> Registration:
+    """Validate and store one question; a repeated submit returns the first one unchanged."""
+    if data.submission_token:
+        earlier = find_by_submission_token(data.submission_token)
+        if earlier is not None:
+            return Registration(earlier, created=False)
+    validate_question(data)
+    now = now or utcnow()
+    answer = data.answer.strip()
+    question = Question(
+        received_at=data.received_at or now,
+        channel=data.channel,
+        caller_type=data.caller_type,
+        municipality_id=data.municipality_id,
+        crisis_id=data.crisis_id,
+        text=data.text,
+        text_masked=mask_personal_data(data.text),
+        answer=answer or None,
+        answer_masked=mask_personal_data(answer) if answer else None,
+        answer_source_kind=data.answer_source_kind if answer else None,
+        answer_source_id=data.answer_source_id if answer else None,
+        status=status_for(data).value,
+        is_escalated=data.escalate,
+        callback_requested=data.callback_requested,
+        related_question_id=data.related_question_id,
+        submission_token=data.submission_token,
+        created_by_id=user_id,
+        created_at=now,
+        updated_at=now,
+    )
+    # Contact details are kept only when someone must get back to the caller (AVG art. 5c).
+    if data.needs_contact and data.contact is not None and not data.contact.is_empty:
+        question.contact = build_contact(data.contact)
+    question.events.append(
+        QuestionEvent(at=now, user_id=user_id, kind=QuestionEventKind.REGISTERED.value)
+    )
+    if data.related_question_id is not None:
+        question.events.append(
+            QuestionEvent(
+                at=now,
+                user_id=user_id,
+                kind=QuestionEventKind.LINKED.value,
+                detail=f"Gekoppeld aan een eerdere vraag (id {data.related_question_id}).",
+            )
+        )
+    db.session.add(question)
+    try:
+        db.session.flush()
+        question.reference = format_reference(question.id, to_local(question.received_at).year)
+        db.session.commit()
+    except IntegrityError:
+        # Two submits of one form raced each other: the other one won, return its record.
+        db.session.rollback()
+        if data.submission_token:
+            earlier = find_by_submission_token(data.submission_token)
+            if earlier is not None:
+                return Registration(earlier, created=False)
+        raise
+    return Registration(question, created=True)
+
+
+def get_question(question_id: int) -> Question:
+    """Return a question by id or raise NotFound."""
+    question = db.session.get(Question, question_id)
+    if question is None:
+        raise NotFound("Deze vraag bestaat niet.")
+    return question
