@@ -78,6 +78,7 @@ def configure_sqlite_connections(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Mount one blueprint per capability."""
     from kcc.admin.views import bp as admin_bp
+    from kcc.api.views import bp as api_bp
     from kcc.auth.views import bp as auth_bp
     from kcc.intake.views import bp as intake_bp
     from kcc.main.views import bp as main_bp
@@ -86,6 +87,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(intake_bp, url_prefix="/questions")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 
 from tests.helpers import ALL_ROLES, AuthActions
 
-PUBLIC_ENDPOINTS = {"auth.login", "static"}
+PUBLIC_ENDPOINTS = {"auth.login", "static", "api.openapi"}
 
 # Who may open which page: written out by hand, so a change to the permission table that
 # opens a page to the wrong role fails here. Every parameterless GET page must be listed.
@@ -32,12 +32,26 @@ EXPECTED_ACCESS: dict[str, set[str]] = {
 
 
 def internal_get_rules(app: Flask) -> list[str]:
-    """Return every GET URL rule that is not public."""
+    """Return every GET page rule that is not public (the API is checked on its own)."""
     return sorted(
         rule.rule
         for rule in app.url_map.iter_rules()
-        if "GET" in (rule.methods or set()) and rule.endpoint not in PUBLIC_ENDPOINTS
+        if "GET" in (rule.methods or set())
+        and rule.endpoint not in PUBLIC_ENDPOINTS
+        and not rule.endpoint.startswith("api.")
     )
+
+
+def test_every_api_route_but_its_description_needs_a_token(
+    client: FlaskClient, app: Flask
+) -> None:
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("api.") or rule.endpoint in PUBLIC_ENDPOINTS:
+            continue
+        for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}:
+            response = client.open(fill_in(rule.rule), method=method)
+            assert response.status_code == 401, f"{method} {rule.rule}"
+            assert response.is_json
 
 
 def fill_in(rule: str) -> str:

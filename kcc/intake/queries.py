@@ -15,6 +15,7 @@ from kcc.intake.contact_rules import normalise_email, normalise_phone
 from kcc.intake.models import ContactDetails, Question
 from kcc.intake.search_schema import POSTGRES_SEARCH_DOCUMENT, SQLITE_FTS_TABLE
 from kcc.localtime import LOCAL_TIMEZONE, to_local
+from kcc.reference.models import Topic
 
 PER_PAGE = 25
 # Counting every match of a broad search over millions of rows costs more than the page
@@ -33,6 +34,7 @@ class SearchCriteria:
     crisis_id: int | None = None
     municipality_id: int | None = None
     topic_id: int | None = None
+    topic_code: str | None = None  # the same topic code in any crisis (API filter)
     status: str | None = None
     channel: str | None = None
     date_from: date | None = None
@@ -87,6 +89,10 @@ def filtered_questions(criteria: SearchCriteria) -> Select[tuple[Question]]:
         query = query.where(Question.municipality_id == criteria.municipality_id)
     if criteria.topic_id:
         query = query.where(Question.topic_id == criteria.topic_id)
+    if criteria.topic_code:
+        query = query.join(Topic, Topic.id == Question.topic_id).where(
+            Topic.code == criteria.topic_code
+        )
     if criteria.status:
         query = query.where(Question.status == criteria.status)
     if criteria.channel:

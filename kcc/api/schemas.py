@@ -1,0 +1,162 @@
+"""Reading API requests into service inputs and writing records as JSON."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from kcc.intake.models import Question
+from kcc.intake.services import ContactInput, QuestionInput
+from kcc.reference import services as reference_services
+from kcc.reference.models import Crisis
+
+# Service field names, as the API calls them.
+SERVICE_FIELD_TO_API_FIELD = {
+    "municipality_id": "municipality",
+    "crisis_id": "crisis",
+    "related_question_id": "related_question_id",
+    "name": "contact.name",
+    "phone": "contact.phone",
+    "email": "contact.email",
+    "preferred_contact": "contact.preferred_contact",
+}
+TEXT_FIELDS = ("text", "channel", "caller_type", "municipality", "crisis", "answer")
+CONTACT_FIELDS = ("name", "phone", "email", "preferred_contact")
+
+
+class BadRequest(Exception):
+    """The request's shape is wrong (not its content): answered with 400 and field errors."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__("bad request")
+        self.errors = errors
+
+
+def check_shape(body: Any) -> None:
+    """Every field has the JSON type the API documents; raise BadRequest otherwise."""
+    if not isinstance(body, dict):
+        raise BadRequest({"": ["Verwacht een JSON-object."]})
+    errors: dict[str, list[str]] = {}
+    for name in TEXT_FIELDS:
+        if name in body and body[name] is not None and not isinstance(body[name], str):
+            errors[name] = ["Moet tekst zijn."]
+    if "escalate" in body and not isinstance(body["escalate"], bool):
+        errors["escalate"] = ["Moet true of false zijn."]
+    related = body.get("related_question_id")
+    if related is not None and (not isinstance(related, int) or isinstance(related, bool)):
+        errors["related_question_id"] = ["Moet een geheel getal zijn."]
+    contact = body.get("contact")
+    if contact is not None:
+        if not isinstance(contact, dict):
+            errors["contact"] = ["Moet een object zijn met name, phone en email."]
+        else:
+            for name in CONTACT_FIELDS:
+                value = contact.get(name)
+                if value is not None and not isinstance(value, str):
+                    errors[f"contact.{name}"] = ["Moet tekst zijn."]
+    if errors:
+        raise BadRequest(errors)
+
+
+def resolve_codes(body: dict[str, Any]) -> tuple[int, int, dict[str, list[str]]]:
+    """Municipality and crisis ids from their codes, and errors for unknown or missing ones."""
+    errors: dict[str, list[str]] = {}
+    municipality = reference_services.find_municipality_by_cbs_code(body.get("municipality") or "")
+    if municipality is None:
+        errors["municipality"] = ["Onbekende gemeente: geef een CBS-code, bijvoorbeeld GM0402."]
+    crisis = reference_services.find_crisis_by_code(body.get("crisis") or "")
+    if crisis is None:
+        errors["crisis"] = ["Onbekende crisis: geef de code, bijvoorbeeld oekraine."]
+    return (
+        municipality.id if municipality else 0,
+        crisis.id if crisis else 0,
+        errors,
+    )
+
+
+def submission_token_for(user_id: int, idempotency_key: str | None) -> str | None:
+    """A client's Idempotency-Key, made unique per user (two clients may pick the same key)."""
+    if not idempotency_key:
+        return None
+    return hashlib.sha256(f"api:{user_id}:{idempotency_key}".encode()).hexdigest()
+
+
+def question_input_from(
+    body: dict[str, Any], municipality_id: int, crisis_id: int, submission_token: str | None
+) -> QuestionInput:
+    """The service input for a checked request body."""
+    contact = body.get("contact") or {}
+    escalate = bool(body.get("escalate", False))
+    return QuestionInput(
+        channel=body.get("channel") or "",
+        caller_type=body.get("caller_type") or "",
+        municipality_id=municipality_id,
+        crisis_id=crisis_id,
+        text=body.get("text") or "",
+        answer=body.get("answer") or "",
+        escalate=escalate,
+        contact=ContactInput(
+            name=contact.get("name") or "",
+            phone=contact.get("phone") or "",
+            email=contact.get("email") or "",
+            preferred_contact=contact.get("preferred_contact") or "",
+        ),
+        related_question_id=body.get("related_question_id"),
+        submission_token=submission_token,
+    )
+
+
+def api_errors(service_errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Service errors renamed to the API's field names."""
+    return {
+        SERVICE_FIELD_TO_API_FIELD.get(field, field): messages
+        for field, messages in service_errors.items()
+    }
+
+
+def question_json(question: Question, *, include_personal_data: bool) -> dict[str, Any]:
+    """A question as the API shows it; contact details only for roles that may see them."""
+    data: dict[str, Any] = {
+        "id": question.id,
+        "reference": question.reference,
+        "received_at": question.received_at.isoformat(),
+        "channel": question.channel,
+        "caller_type": question.caller_type,
+        "municipality": question.municipality.cbs_code,
+        "crisis": question.crisis.code,
+        "text": question.text if include_personal_data else question.text_masked,
+        "answer": question.answer if include_personal_data else question.answer_masked,
+        "status": question.status,
+        "escalate": question.is_escalated,
+        "topic": question.topic.code if question.topic else None,
+        "sentiment": None,
+        "related_question_id": question.related_question_id,
+    }
+    if include_personal_data:
+        contact = question.contact
+        data["contact"] = (
+            {
+                "name": contact.name,
+                "phone": contact.phone,
+                "email": contact.email,
+                "preferred_contact": contact.preferred_contact,
+            }
+            if contact
+            else None
+        )
+    return data
+
+
+def crisis_json(crisis: Crisis) -> dict[str, Any]:
+    """A crisis with its topics."""
+    return {
+        "code": crisis.code,
+        "name": crisis.name,
+        "description": crisis.description,
+        "active": crisis.is_active,
+        "start_date": crisis.start_date.isoformat(),
+        "topics": [
+            {"code": t.code, "name": t.name, "description": t.description, "active": t.is_active}
+            for t in crisis.topics
+        ],
+    }

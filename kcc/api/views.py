@@ -1,0 +1,198 @@
+"""API v1 endpoints. Bearer tokens only: a browser session never authorises an API call, so
+the API needs no CSRF token and cannot be driven by a forged cross-site request."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import wraps
+from importlib import resources
+from typing import Any, TypeVar
+
+from flask import Blueprint, Response, g, jsonify, request, url_for
+from sqlalchemy.exc import DBAPIError
+
+from kcc.api.schemas import (
+    BadRequest,
+    api_errors,
+    check_shape,
+    crisis_json,
+    question_input_from,
+    question_json,
+    resolve_codes,
+    submission_token_for,
+)
+from kcc.auth.models import User
+from kcc.auth.services import find_user_by_token
+from kcc.exceptions import NotFound, ValidationFailed
+from kcc.extensions import csrf, db
+from kcc.intake import queries, services
+from kcc.intake.models import Channel, QuestionStatus
+from kcc.reference import services as reference_services
+from kcc.security import Permission, role_has_permission
+
+bp = Blueprint("api", __name__)
+csrf.exempt(bp)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def error_response(status: int, errors: dict[str, list[str]]) -> tuple[Response, int]:
+    """The API's error body: every field with its messages."""
+    return jsonify({"errors": errors}), status
+
+
+def bearer_token() -> str | None:
+    """The token from an `Authorization: Bearer ...` header."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def api_permission_required(permission: Permission) -> Callable[[F], F]:
+    """401 without a valid token, 403 when the token's user lacks the permission."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            token = bearer_token()
+            user = find_user_by_token(token) if token else None
+            if user is None:
+                response = jsonify({"errors": {"": ["Geef een geldig API-token mee."]}})
+                response.headers["WWW-Authenticate"] = 'Bearer realm="kcc"'
+                return response, 401
+            if not role_has_permission(user.role, permission):
+                return error_response(403, {"": ["Dit token heeft geen recht op deze handeling."]})
+            g.api_user = user
+            return view(*args, **kwargs)
+
+        return guarded  # type: ignore[return-value]
+
+    return decorator
+
+
+def api_user() -> User:
+    """The user whose token authorised this request."""
+    return g.api_user  # type: ignore[no-any-return]
+
+
+def may_see_personal_data() -> bool:
+    return role_has_permission(api_user().role, Permission.VIEW_PERSONAL_DATA)
+
+
+@bp.post("/questions")
+@api_permission_required(Permission.REGISTER_QUESTIONS)
+def create_question() -> tuple[Response, int]:
+    """Register a question; an Idempotency-Key header makes a retry safe."""
+    try:
+        body = request.get_json(silent=True)
+        check_shape(body)
+    except BadRequest as error:
+        return error_response(400, error.errors)
+    municipality_id, crisis_id, code_errors = resolve_codes(body)
+    token = submission_token_for(api_user().id, request.headers.get("Idempotency-Key"))
+    data = question_input_from(body, municipality_id, crisis_id, token)
+    try:
+        registration = services.register_question(data, user_id=api_user().id)
+    except ValidationFailed as error:
+        return error_response(422, {**api_errors(error.errors), **code_errors})
+    except DBAPIError:
+        db.session.rollback()
+        return error_response(503, {"": ["Opslaan lukte niet door een storing; probeer opnieuw."]})
+    question = registration.question
+    response = jsonify(question_json(question, include_personal_data=may_see_personal_data()))
+    response.headers["Location"] = url_for("api.get_question", question_id=question.id)
+    return response, 201 if registration.created else 200
+
+
+@bp.get("/questions/<int:question_id>")
+@api_permission_required(Permission.VIEW_QUESTIONS)
+def get_question(question_id: int) -> Response | tuple[Response, int]:
+    """One question."""
+    try:
+        question = services.get_question(question_id)
+    except NotFound as error:
+        return error_response(404, {"": [str(error)]})
+    return jsonify(question_json(question, include_personal_data=may_see_personal_data()))
+
+
+def criteria_from_args() -> queries.SearchCriteria:
+    """Search criteria from the query string; unknown codes raise BadRequest with field errors."""
+    errors: dict[str, list[str]] = {}
+    crisis_id = municipality_id = None
+    if code := request.args.get("crisis"):
+        crisis = reference_services.find_crisis_by_code(code)
+        if crisis is None:
+            errors["crisis"] = ["Onbekende crisis."]
+        else:
+            crisis_id = crisis.id
+    if code := request.args.get("municipality"):
+        municipality = reference_services.find_municipality_by_cbs_code(code)
+        if municipality is None:
+            errors["municipality"] = ["Onbekende gemeente."]
+        else:
+            municipality_id = municipality.id
+    status = request.args.get("status") or None
+    if status and status not in {s.value for s in QuestionStatus}:
+        errors["status"] = ["Onbekende status."]
+    channel = request.args.get("channel") or None
+    if channel and channel not in {c.value for c in Channel}:
+        errors["channel"] = ["Onbekend kanaal."]
+    if errors:
+        raise BadRequest(errors)
+    return queries.SearchCriteria(
+        text=request.args.get("q", "")[:200],
+        crisis_id=crisis_id,
+        municipality_id=municipality_id,
+        topic_code=request.args.get("topic") or None,
+        status=status,
+        channel=channel,
+    )
+
+
+@bp.get("/questions")
+@api_permission_required(Permission.VIEW_QUESTIONS)
+def list_questions() -> Response | tuple[Response, int]:
+    """Search questions, newest first, 25 per page."""
+    page = request.args.get("page", 1, type=int)
+    if page < 1 or page > queries.MAX_PAGE:
+        return error_response(400, {"page": [f"Kies een pagina van 1 tot {queries.MAX_PAGE}."]})
+    try:
+        criteria = criteria_from_args()
+    except BadRequest as error:
+        return error_response(400, error.errors)
+    results = queries.search_questions(criteria, page=page)
+    include = may_see_personal_data()
+    return jsonify(
+        {
+            "items": [question_json(q, include_personal_data=include) for q in results.items],
+            "total": results.total,
+            "total_is_capped": results.total_is_capped,
+            "page": results.page,
+            "per_page": results.per_page,
+        }
+    )
+
+
+@bp.get("/municipalities")
+@api_permission_required(Permission.REGISTER_QUESTIONS)
+def list_municipalities() -> Response:
+    """Every municipality with its CBS code."""
+    return jsonify(
+        [
+            {"cbs_code": m.cbs_code, "name": m.name, "active": m.is_active}
+            for m in reference_services.list_municipalities()
+        ]
+    )
+
+
+@bp.get("/crises")
+@api_permission_required(Permission.REGISTER_QUESTIONS)
+def list_crises() -> Response:
+    """Every crisis with its topics."""
+    return jsonify([crisis_json(c) for c in reference_services.list_crises_with_topics()])
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    """The API's description (OpenAPI 3.1), public so clients can be generated from it."""
+    spec = json.loads(resources.files("kcc.api").joinpath("openapi.json").read_text("utf-8"))
+    return jsonify(spec)
