@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app kcc
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-sqlite test-postgres lint setup setup-test bench clean
+.PHONY: run test test-sqlite test-postgres lint setup setup-test bench bench-data clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,8 +50,13 @@ test-postgres: setup-test
 
 test: lint test-sqlite test-postgres
 
+# Each script prints its figures; intake.py builds bench/data/million.sqlite first if missing.
+BENCHMARKS := bench/masking.py bench/intake.py
 bench: $(VENV)/.installed-app
-	@ls bench/*.py >/dev/null 2>&1 && for script in bench/*.py; do $(BIN)/python $$script; done || echo "Nog geen benchmarks."
+	for script in $(BENCHMARKS); do $(BIN)/python $$script || exit 1; done
+
+bench-data: $(VENV)/.installed-app
+	$(BIN)/python bench/generate_questions.py
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache

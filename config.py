@@ -60,6 +60,7 @@ class Config:
     SQLITE_BUSY_TIMEOUT_MS = 5000
     SUGGESTION_INDEX_SIZE = 20_000
     SUGGESTION_INDEX_TTL = 300
+    SUGGESTION_INDEX_REFRESH_IN_BACKGROUND = True
 
     @classmethod
     def settings(cls, environ: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
@@ -115,7 +116,8 @@ class TestingConfig(Config):
     TESTING = True
     SESSION_COOKIE_SECURE = False
     LOG_JSON = False
-    SUGGESTION_INDEX_TTL = 0  # tests see every answer they just stored
+    SUGGESTION_INDEX_TTL = 0  # tests see every answer they just stored ...
+    SUGGESTION_INDEX_REFRESH_IN_BACKGROUND = False  # ... at once
 
 
 class ProductionConfig(Config):

@@ -2,18 +2,18 @@
 
 Each process keeps one index per crisis over its most recent answered questions (masked text
 only: suggestions show other agents' work, never a caller's personal data). An index is rebuilt
-when it is older than SUGGESTION_INDEX_TTL seconds, so new answers show up within minutes and a
-keystroke never waits for the database beyond one small query.
+when it is older than SUGGESTION_INDEX_TTL seconds, in a background thread while the old one
+keeps answering, so new answers show up within minutes and a keystroke never waits for it.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import select
 
 from kcc.extensions import db
@@ -50,26 +50,56 @@ def load_answer_documents(crisis_id: int, *, limit: int) -> list[AnswerDocument]
     ]
 
 
-def index_cache() -> tuple[dict[int, CachedIndex], threading.Lock]:
-    """This app's per-crisis indexes and the lock that guards rebuilding them."""
-    return current_app.extensions.setdefault(EXTENSION_KEY, ({}, threading.Lock()))
+@dataclass
+class IndexCache:
+    """This app's per-crisis indexes, the lock that guards them, and rebuilds under way."""
+
+    indexes: dict[int, CachedIndex] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    rebuilding: set[int] = field(default_factory=set)
+
+
+def index_cache() -> IndexCache:
+    """The cache kept on the current app (one per process)."""
+    return current_app.extensions.setdefault(EXTENSION_KEY, IndexCache())
+
+
+def build_index(crisis_id: int) -> CachedIndex:
+    """Read the crisis's recent answers and index them."""
+    documents = load_answer_documents(crisis_id, limit=current_app.config["SUGGESTION_INDEX_SIZE"])
+    return CachedIndex(AnswerIndex(documents), time.monotonic())
+
+
+def rebuild_in_background(app: Flask, cache: IndexCache, crisis_id: int) -> None:
+    """Replace a stale index without making a typing agent wait the seconds it takes."""
+    with cache.lock:
+        if crisis_id in cache.rebuilding:
+            return
+        cache.rebuilding.add(crisis_id)
+
+    def rebuild() -> None:
+        try:
+            with app.app_context():
+                cache.indexes[crisis_id] = build_index(crisis_id)
+                db.session.remove()
+        finally:
+            cache.rebuilding.discard(crisis_id)
+
+    threading.Thread(target=rebuild, name=f"suggestions-{crisis_id}", daemon=True).start()
 
 
 def answer_index_for(crisis_id: int) -> AnswerIndex:
-    """Return a fresh enough index for the crisis, building it when needed."""
-    cache, lock = index_cache()
+    """Return an index for the crisis; a stale one is refreshed behind the scenes."""
+    cache = index_cache()
+    cached = cache.indexes.get(crisis_id)
     ttl = current_app.config["SUGGESTION_INDEX_TTL"]
-    cached = cache.get(crisis_id)
     if cached is not None and time.monotonic() - cached.built_at < ttl:
         return cached.index
-    with lock:
-        cached = cache.get(crisis_id)
-        if cached is None or time.monotonic() - cached.built_at >= ttl:
-            documents = load_answer_documents(
-                crisis_id, limit=current_app.config["SUGGESTION_INDEX_SIZE"]
-            )
-            cached = CachedIndex(AnswerIndex(documents), time.monotonic())
-            cache[crisis_id] = cached
+    if cached is not None and current_app.config["SUGGESTION_INDEX_REFRESH_IN_BACKGROUND"]:
+        rebuild_in_background(current_app._get_current_object(), cache, crisis_id)  # type: ignore[attr-defined]
+        return cached.index
+    cached = build_index(crisis_id)  # the first request of a process waits for it
+    cache.indexes[crisis_id] = cached
     return cached.index
 
 
