@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, Select, func, literal_column, or_, select,
 from sqlalchemy.orm import selectinload
 
 from kcc.extensions import db, utcnow
-from kcc.intake.contact_rules import normalise_email, normalise_phone
+from kcc.intake.contact_rules import is_valid_email, normalise_email, normalise_phone
 from kcc.intake.models import ContactDetails, Question
 from kcc.intake.search_schema import POSTGRES_SEARCH_DOCUMENT, SQLITE_FTS_TABLE
 from kcc.localtime import LOCAL_TIMEZONE, to_local
@@ -212,7 +212,7 @@ def find_caller_history(phone: str, email: str, *, limit: int = 10) -> list[Ques
     phone_key = normalise_phone(phone) if phone.strip() else None
     if phone_key:
         conditions.append(ContactDetails.phone_key == phone_key)
-    if email.strip():
+    if email.strip() and is_valid_email(email.strip()):
         conditions.append(ContactDetails.email_key == normalise_email(email))
     if not conditions:
         return []

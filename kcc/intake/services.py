@@ -33,6 +33,8 @@ from kcc.reference.models import Crisis, Municipality
 MAX_QUESTION_LENGTH = 5_000
 MAX_ANSWER_LENGTH = 10_000
 MAX_NAME_LENGTH = 160
+# PostgreSQL cannot store NUL in text; it only ever arrives by accident (a pasted binary).
+NUL = "\x00"
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,9 @@ def question_rule_violations(data: QuestionInput) -> Iterator[tuple[str, str]]:
         yield "channel", "Kies een bestaand kanaal."
     if data.caller_type not in {kind.value for kind in CallerType}:
         yield "caller_type", "Kies een bestaand type beller."
+    for field, value in (("text", data.text), ("answer", data.answer)):
+        if NUL in value:
+            yield field, "De tekst bevat een onzichtbaar NUL-teken; typ de tekst opnieuw."
     if not data.text.strip():
         yield "text", "Vul de vraag in."
     elif len(data.text) > MAX_QUESTION_LENGTH:
@@ -125,6 +130,8 @@ def contact_rule_violations(contact: ContactInput) -> Iterator[tuple[str, str]]:
     """A call-back needs a valid phone number or e-mail address, matching the preference."""
     phone = contact.phone.strip()
     email = contact.email.strip()
+    if any(NUL in value for value in (contact.name, contact.phone, contact.email)):
+        yield "name", "De contactgegevens bevatten een onzichtbaar NUL-teken."
     if len(contact.name) > MAX_NAME_LENGTH:
         yield "name", f"De naam is te lang: maximaal {MAX_NAME_LENGTH} tekens."
     if phone and normalise_phone(phone) is None:

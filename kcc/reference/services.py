@@ -419,6 +419,8 @@ def list_crises_with_topics() -> list[Crisis]:
 
 def find_municipality_by_cbs_code(cbs_code: str) -> Municipality | None:
     """Return the municipality with this CBS code (any case), if it exists."""
+    if "\x00" in cbs_code:  # PostgreSQL refuses NUL in a parameter; no code contains one
+        return None
     return db.session.execute(
         select(Municipality).where(Municipality.cbs_code == cbs_code.strip().upper())
     ).scalar_one_or_none()
@@ -426,6 +428,8 @@ def find_municipality_by_cbs_code(cbs_code: str) -> Municipality | None:
 
 def find_crisis_by_code(code: str) -> Crisis | None:
     """Return the crisis with this code, if it exists."""
+    if "\x00" in code:
+        return None
     return db.session.execute(
         select(Crisis).where(Crisis.code == code.strip().lower())
     ).scalar_one_or_none()

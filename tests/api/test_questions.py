@@ -54,6 +54,18 @@ def test_a_question_is_created_and_read_back(client: FlaskClient, tokens: dict[s
     assert read.status_code == 200 and read.get_json()["id"] == record["id"]
 
 
+def test_nul_characters_and_unknown_codes_are_refused_clearly(
+    app: Flask, client: FlaskClient, tokens: dict[str, str]
+) -> None:
+    body = new_question(text="NUL\u0000", municipality="GM\u00000402", crisis="x\u0000")
+
+    response = client.post("/api/v1/questions", json=body, headers=bearer(tokens["agent"]))
+
+    assert response.status_code == 422
+    assert set(response.get_json()["errors"]) >= {"text", "municipality", "crisis"}
+    assert count_questions(app) == 0
+
+
 def test_invalid_input_lists_every_field_and_stores_nothing(
     app: Flask, client: FlaskClient, tokens: dict[str, str]
 ) -> None:
@@ -79,6 +91,7 @@ def test_invalid_input_lists_every_field_and_stores_nothing(
 @pytest.mark.parametrize(
     "body",
     [[1, 2], "tekst", {"text": 5}, {"escalate": "ja"}, {"contact": "06-12345678"}, None],
+    ids=["list", "string", "number-text", "string-flag", "string-contact", "null"],
 )
 def test_a_body_of_the_wrong_shape_is_a_400(
     client: FlaskClient, tokens: dict[str, str], body: object
@@ -169,6 +182,7 @@ def test_the_list_filters_and_pages(client: FlaskClient, tokens: dict[str, str])
     assert everything["total"] == 4 and everything["page"] == 1
     assert client.get("/api/v1/questions?crisis=bestaat-niet", headers=headers).status_code == 400
     assert client.get("/api/v1/questions?page=0", headers=headers).status_code == 400
+    assert client.get("/api/v1/questions?crisis=%00&q=%00", headers=headers).status_code == 400
     assert client.get("/api/v1/questions/999999", headers=headers).status_code == 404
 
 

@@ -8,8 +8,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from markupsafe import escape
 from sqlalchemy import create_engine, func, select, text
 from werkzeug.test import TestResponse
 
@@ -340,3 +342,57 @@ def test_the_detail_page_shows_the_question_and_its_history(
     assert "035-1234567" in page and "Iryna" in page
     assert "Geregistreerd" in page
     assert client.get("/questions/999999").status_code == 404
+
+
+HOSTILE_TEXTS = [
+    "{{ 7 * 7 }} {% raw %}<img src=x onerror=alert(1)>",
+    "Normaal\u202eesrever\u200b\u200d met zero-width en RTL",
+    "ا\u0301́ Кириллица 汉字 👩🏽‍⚕️ e\u0301",
+    "=HYPERLINK(\"http://x\") ; DROP TABLE question; --",
+    "tab\tnieuwe regel\r\nklok\x07",
+]
+
+
+@pytest.mark.parametrize("hostile", HOSTILE_TEXTS)
+def test_hostile_text_is_stored_exactly_and_shown_escaped(
+    app: Flask, client: FlaskClient, auth: AuthActions, ids: DemoIds, hostile: str
+) -> None:
+    auth.login("agent")
+
+    saved = submit(client, ids, text=hostile, answer=hostile)
+
+    assert saved.status_code == 302
+    with app.app_context():
+        question = db.session.execute(select(Question)).scalar_one()
+        assert question.text == hostile and question.answer == hostile
+    detail = client.get(f"/questions/{question.id}").get_data(as_text=True)
+    assert str(escape(hostile)) in detail  # shown as typed, escaped, never evaluated
+    assert "<img src=x" not in detail
+    for page in ("/questions", "/questions/mine", f"/questions?q={hostile}"):
+        assert client.get(page).status_code == 200, page
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"text": "NUL\x00teken"},
+        {"text": "x" * 5001},
+        {"answer": "y" * 10_001},
+        {"channel": "<script>"},
+        {"municipality_id": "abc"},
+        {"crisis_id": "-1"},
+        {"escalate": "y", "contact_email": "a\x00@b.nl", "contact_phone": "06\x0012345678"},
+    ],
+)
+def test_bad_input_gets_a_clear_error_never_a_500(
+    app: Flask, client: FlaskClient, auth: AuthActions, ids: DemoIds, changes: dict[str, str]
+) -> None:
+    auth.login("agent")
+
+    response = submit(client, ids, **changes)
+
+    assert response.status_code == 422
+    assert 'class="error-summary"' in response.get_data(as_text=True)
+    assert count_questions(app) == 0
+    assert client.get("/questions/history?email=a%00@b.nl&phone=%00").status_code == 200
+    assert client.get("/questions?q=%00leefgeld").status_code == 200
