@@ -28,6 +28,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 setup: $(VENV)/.installed-app
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
+	$(FLASK) train --only-missing
 
 run: setup
 	@echo "kcc draait op http://$(HOST):$(PORT) (stoppen met Ctrl+C)"

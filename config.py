@@ -71,6 +71,8 @@ class Config:
             environ.get("DATABASE_URL") or default_database
         )
         values["SECRET_KEY"] = cls.secret_key(environ, instance_path)
+        # Trained model files; the database keeps their checksums (KCC_MODEL_DIR to move them).
+        values["MODEL_DIR"] = environ.get("KCC_MODEL_DIR") or str(instance_path / "models")
         values["MAIL_SERVER"] = environ.get("SMTP_HOST", "localhost")
         values["MAIL_PORT"] = int(environ.get("SMTP_PORT", "25"))
         values["MAIL_USERNAME"] = environ.get("SMTP_USERNAME") or None

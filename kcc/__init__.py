@@ -80,12 +80,14 @@ def register_blueprints(app: Flask) -> None:
     from kcc.admin.views import bp as admin_bp
     from kcc.api.views import bp as api_bp
     from kcc.auth.views import bp as auth_bp
+    from kcc.classification.views import bp as classification_bp
     from kcc.intake.views import bp as intake_bp
     from kcc.main.views import bp as main_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(intake_bp, url_prefix="/questions")
+    app.register_blueprint(classification_bp, url_prefix="/classification")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
 

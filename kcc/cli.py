@@ -12,6 +12,7 @@ from flask.cli import with_appcontext
 from kcc import demo
 from kcc.auth import services as auth_services
 from kcc.auth.models import Role
+from kcc.classification import services as classification_services
 from kcc.exceptions import KccError
 from kcc.privacy import masking
 
@@ -22,6 +23,8 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(create_token_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(scrub_command)
+    app.cli.add_command(train_command)
+    app.cli.add_command(classify_command)
 
 
 @click.command("create-user")
@@ -112,3 +115,51 @@ def scrub_command(input_path: Path, output_path: Path) -> None:
         f"{summary.rows} rijen verwerkt; in {summary.masked_rows} daarvan zijn "
         "persoonsgegevens gemaskeerd."
     )
+
+
+@click.command("train")
+@with_appcontext
+@click.option("--crisis", "crisis_code", default=None, help="Alleen deze crisis (code).")
+@click.option("--force", is_flag=True, help="Activeer de nieuwe versie ook als die slechter is.")
+@click.option("--only-missing", is_flag=True, help="Alleen waar nog geen actief model is.")
+def train_command(crisis_code: str | None, force: bool, only_missing: bool) -> None:
+    """Retrain topic and sentiment models from shipped data plus confirmed labels."""
+    try:
+        outcomes = classification_services.train_models(
+            crisis_code, force=force, only_missing=only_missing
+        )
+    except KccError as error:
+        raise click.ClickException(str(error)) from error
+    if not outcomes:
+        click.echo("Alle modellen zijn er al.")
+    for outcome in outcomes:
+        what = f"{outcome.kind} {outcome.crisis_code or '(alle crises)'}"
+        if outcome.version is None:
+            click.echo(f"{what}: niet getraind, {outcome.reason}.")
+            continue
+        state = "actief" if outcome.activated else "niet actief"
+        click.echo(
+            f"{what}: versie {outcome.version.version}, macro-F1 "
+            f"{outcome.version.macro_f1:.3f}, {state} ({outcome.reason})."
+        )
+
+
+@click.command("classify")
+@with_appcontext
+@click.option("--crisis", "crisis_code", required=True, help="Code van de crisis.")
+@click.option("--input", "input_path", required=True, type=click.Path(path_type=Path))
+@click.option("--output", "output_path", required=True, type=click.Path(path_type=Path))
+def classify_command(crisis_code: str, input_path: Path, output_path: Path) -> None:
+    """Label an id,text CSV with topic and sentiment using the active models."""
+    if not input_path.is_file():
+        raise click.ClickException(f"Invoerbestand {input_path} bestaat niet of is geen bestand.")
+    try:
+        with (
+            input_path.open(encoding="utf-8-sig", newline="") as source,
+            output_path.open("w", encoding="utf-8", newline="") as target,
+        ):
+            count = classification_services.classify_csv(crisis_code, source, target)
+    except KccError as error:
+        output_path.unlink(missing_ok=True)
+        raise click.ClickException(str(error)) from error
+    click.echo(f"{count} vragen geclassificeerd naar {output_path}.")

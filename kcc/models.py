@@ -1,6 +1,7 @@
 """Index of the data model: every model kcc has, importable from one place."""
 
 from kcc.auth.models import ApiToken, Role, User
+from kcc.classification.models import ModelKind, ModelVersion, Sentiment
 from kcc.intake.models import (
     AnswerSource,
     CallerType,
@@ -23,12 +24,15 @@ __all__ = [
     "ContactPreference",
     "Crisis",
     "Department",
+    "ModelKind",
+    "ModelVersion",
     "Municipality",
     "Question",
     "QuestionEvent",
     "QuestionEventKind",
     "QuestionStatus",
     "Role",
+    "Sentiment",
     "Topic",
     "User",
 ]

@@ -25,6 +25,8 @@ class Permission(StrEnum):
     ANSWER_ESCALATIONS = "answer_escalations"
     CURATE_FAQ = "curate_faq"
     VIEW_INSIGHTS = "view_insights"
+    REVIEW_LABELS = "review_labels"
+    MANAGE_MODELS = "manage_models"
     ADMINISTER = "administer"
 
 
@@ -41,14 +43,19 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ANSWER_ESCALATIONS,
             Permission.CURATE_FAQ,
             Permission.VIEW_INSIGHTS,
+            Permission.REVIEW_LABELS,
         }
     ),
     Role.SPECIALIST: frozenset(
         {Permission.VIEW_QUESTIONS, Permission.VIEW_PERSONAL_DATA, Permission.ANSWER_ESCALATIONS}
     ),
     # Analysts see aggregates and masked text only: no personal data (AVG data minimisation).
-    Role.ANALYST: frozenset({Permission.VIEW_INSIGHTS}),
-    Role.ADMIN: frozenset({Permission.ADMINISTER, Permission.VIEW_INSIGHTS}),
+    Role.ANALYST: frozenset(
+        {Permission.VIEW_INSIGHTS, Permission.REVIEW_LABELS, Permission.MANAGE_MODELS}
+    ),
+    Role.ADMIN: frozenset(
+        {Permission.ADMINISTER, Permission.VIEW_INSIGHTS, Permission.MANAGE_MODELS}
+    ),
 }
 
 

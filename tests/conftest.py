@@ -5,18 +5,31 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 
 from config import normalise_database_url
 from kcc import create_app
+from kcc.classification.models import ModelKind
+from kcc.classification.services import activate_version, record_version
 from kcc.demo import seed_demo
-from kcc.extensions import db, limiter
+from kcc.extensions import db, limiter, utcnow
+from kcc.nlp.classifier import TextClassifier
+from kcc.nlp.training import (
+    Metrics,
+    evaluate,
+    load_labelled_csv,
+    shipped_data_path,
+    train_sentiment_model,
+    train_topic_model,
+)
+from kcc.reference.models import Crisis
 from tests.helpers import TEST_PASSWORD, AuthActions
 
 
@@ -116,3 +129,61 @@ def demo(app: Flask) -> None:
 def auth(client: FlaskClient, demo: None) -> AuthActions:
     """Log in as any demo user (usernames are the role codes)."""
     return AuthActions(client)
+
+
+# Classification: models trained once per run on the shipped data, installed per test.
+
+CRISES = ("corona", "oekraine")
+
+
+@dataclass(frozen=True)
+class Trained:
+    """A classifier and its scores on the shipped evaluation set."""
+
+    classifier: TextClassifier
+    metrics: Metrics
+
+
+def shipped(kind: str, *codes: str) -> list:
+    return [row for code in codes for row in load_labelled_csv(shipped_data_path(kind, code))]
+
+
+@pytest.fixture(scope="session")
+def shipped_models() -> dict[str, Trained]:
+    """Topic models per crisis and the sentiment model, trained once for the whole run."""
+    models = {}
+    for code in CRISES:
+        topic = train_topic_model(shipped("training", code))
+        models[code] = Trained(topic, evaluate(topic, shipped("evaluation", code)))
+    sentiment = train_sentiment_model(shipped("training", *CRISES))
+    models["sentiment"] = Trained(sentiment, evaluate(sentiment, shipped("evaluation", *CRISES)))
+    return models
+
+
+@pytest.fixture
+def active_models(app: Flask, demo: None, shipped_models: dict[str, Trained]) -> None:
+    """The shipped models written to this test's model folder and activated, as `train` does."""
+    now = utcnow()
+    with app.app_context():
+        for code in CRISES:
+            crisis = db.session.execute(select(Crisis).where(Crisis.code == code)).scalar_one()
+            trained = shipped_models[code]
+            version = record_version(
+                ModelKind.TOPIC,
+                crisis,
+                trained.classifier,
+                trained.metrics,
+                confirmed_labels=0,
+                now=now,
+            )
+            activate_version(version.id, now=now)
+        trained = shipped_models["sentiment"]
+        version = record_version(
+            ModelKind.SENTIMENT,
+            None,
+            trained.classifier,
+            trained.metrics,
+            confirmed_labels=0,
+            now=now,
+        )
+        activate_version(version.id, now=now)

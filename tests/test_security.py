@@ -28,6 +28,8 @@ EXPECTED_ACCESS: dict[str, set[str]] = {
     "/questions/suggest": {"agent", "coordinator"},
     "/questions": {"agent", "coordinator", "specialist"},
     "/questions/history": {"agent", "coordinator", "specialist"},
+    "/classification/review": {"coordinator", "analyst"},
+    "/classification/models": {"analyst", "admin"},
 }
 
 

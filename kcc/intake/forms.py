@@ -25,6 +25,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from kcc.classification.models import Sentiment
 from kcc.intake.models import (
     AnswerSource,
     CallerType,
@@ -131,6 +132,16 @@ class QuestionForm(DutchForm):
         ],
         render_kw={"rows": 4, "maxlength": MAX_ANSWER_LENGTH},
     )
+    # Optional: left empty the classifier decides; chosen by the agent they become labels.
+    topic_id = SelectField("Onderwerp", coerce=optional_int, validate_choice=False)
+    sentiment = SelectField(
+        "Sentiment",
+        choices=[
+            SelectChoice("", "— automatisch —"),
+            *(SelectChoice(s.value, s.value.capitalize()) for s in Sentiment),
+        ],
+        validators=[Optional()],
+    )
     escalate = BooleanField("Doorzetten naar coördinator")
     callback_requested = BooleanField("Beller wil teruggebeld of gemaild worden")
     contact_name = StringField("Naam", validators=[Optional(), Length(max=160)])
@@ -165,11 +176,20 @@ class QuestionForm(DutchForm):
     lookup_history = SubmitField("Zoek eerdere contacten")
 
     def fill_choices(self, municipalities: list[Municipality], crises: list[Crisis]) -> None:
-        """Offer the active municipalities and crises."""
+        """Offer the active municipalities, crises and their topics (grouped per crisis)."""
         self.municipality_id.choices = [
             SelectChoice(str(m.id), f"{m.name} ({m.cbs_code})") for m in municipalities
         ]
         self.crisis_id.choices = [SelectChoice(str(c.id), c.name) for c in crises]
+        self.topic_id.choices = [
+            SelectChoice("", "— automatisch —"),
+            *(
+                SelectChoice(str(t.id), t.name, optgroup=c.name)
+                for c in crises
+                for t in c.topics
+                if t.is_active
+            ),
+        ]
 
     def validate_answer_source_kind(self, field: HiddenField) -> None:
         """Only known suggestion sources are recorded."""
@@ -192,6 +212,8 @@ class QuestionForm(DutchForm):
             answer_source_kind=self.answer_source_kind.data,
             answer_source_id=self.answer_source_id.data,
             submission_token=self.submission_token.data or None,
+            topic_id=self.topic_id.data,
+            sentiment=self.sentiment.data or None,
         )
 
     def to_contact_input(self) -> ContactInput:

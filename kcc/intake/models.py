@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kcc.auth.models import User
@@ -62,6 +62,7 @@ class QuestionEventKind(StrEnum):
 
     REGISTERED = "geregistreerd"
     LINKED = "gekoppeld"
+    LABELLED = "onderwerp vastgesteld"
 
 
 class Question(db.Model):
@@ -82,6 +83,17 @@ class Question(db.Model):
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
     crisis_id: Mapped[int] = mapped_column(ForeignKey("crisis.id"))
     topic_id: Mapped[int | None] = mapped_column(ForeignKey("topic.id"), index=True)
+    # What the classifier said (or an agent confirmed): topic above, sentiment and certainty here.
+    topic_confidence: Mapped[float | None]
+    sentiment: Mapped[str | None] = mapped_column(String(20))
+    sentiment_confidence: Mapped[float | None]
+    topic_model_id: Mapped[int | None] = mapped_column(ForeignKey("model_version.id"))
+    sentiment_model_id: Mapped[int | None] = mapped_column(ForeignKey("model_version.id"))
+    # Below the confidence threshold the labels wait for a person instead of being trusted.
+    needs_review: Mapped[bool] = mapped_column(default=False, server_default=false(), index=True)
+    # A person set or confirmed topic and sentiment: these become training labels.
+    labels_confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    labels_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     text: Mapped[str] = mapped_column(Text)
     # The same text with personal data replaced by placeholders: the only form analysis,
     # suggestions to other agents and exports ever read (AVG data minimisation).
@@ -103,7 +115,8 @@ class Question(db.Model):
     municipality: Mapped[Municipality] = relationship()
     crisis: Mapped[Crisis] = relationship()
     topic: Mapped[Topic | None] = relationship()
-    created_by: Mapped[User | None] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    labels_confirmed_by: Mapped[User | None] = relationship(foreign_keys=[labels_confirmed_by_id])
     related_question: Mapped[Question | None] = relationship(remote_side=[id])
     contact: Mapped[ContactDetails | None] = relationship(
         back_populates="question", uselist=False, cascade="all, delete-orphan"

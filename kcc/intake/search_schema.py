@@ -65,3 +65,14 @@ def include_in_autogenerate(
     if name is None:
         return True
     return not (name.startswith(SQLITE_FTS_TABLE) or name == POSTGRES_SEARCH_INDEX)
+
+
+def sqlite_trigger_statements() -> list[str]:
+    """SQL that (re)creates the FTS sync triggers on `question`.
+
+    Alembic's batch mode rebuilds a SQLite table to alter it, which drops its triggers:
+    a migration that alters `question` runs these afterwards.
+    """
+    drops = [statement for statement in SQLITE_DROP if statement.startswith("DROP TRIGGER")]
+    creates = [statement for statement in SQLITE_CREATE if statement.startswith("CREATE TRIGGER")]
+    return drops + creates

@@ -6,9 +6,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from kcc.classification.models import Sentiment
+from kcc.classification.services import apply_classification, classify, set_confirmed_labels
 from kcc.exceptions import NotFound, ValidationFailed
 from kcc.extensions import db, utcnow
 from kcc.intake.contact_rules import is_valid_email, normalise_email, normalise_phone
@@ -25,8 +28,9 @@ from kcc.intake.models import (
     format_reference,
 )
 from kcc.localtime import to_local
+from kcc.nlp.store import ModelStoreError
 from kcc.privacy.masking import mask_personal_data
-from kcc.reference.models import Crisis, Municipality
+from kcc.reference.models import Crisis, Municipality, Topic
 
 # A question is a note of a call, not a letter; 5,000 characters holds the longest e-mail
 # question we saw in Excel registrations several times over. Answers may quote regulations.
@@ -70,6 +74,9 @@ class QuestionInput:
     answer_source_id: int | None = None
     submission_token: str | None = None
     received_at: datetime | None = None
+    # What the agent chose; both together confirm the labels (they become training data).
+    topic_id: int | None = None
+    sentiment: str | None = None
 
     @property
     def needs_contact(self) -> bool:
@@ -120,6 +127,12 @@ def question_rule_violations(data: QuestionInput) -> Iterator[tuple[str, str]]:
         yield "crisis_id", "Kies een actieve crisis."
     if data.answer_source_kind and data.answer_source_kind not in {s.value for s in AnswerSource}:
         yield "answer", "Onbekende bron van het antwoord."
+    if data.topic_id is not None:
+        topic = db.session.get(Topic, data.topic_id)
+        if topic is None or topic.crisis_id != data.crisis_id:
+            yield "topic_id", "Kies een onderwerp van de gekozen crisis."
+    if data.sentiment and data.sentiment not in {s.value for s in Sentiment}:
+        yield "sentiment", "Kies negatief, neutraal of positief."
     if data.related_question_id is not None and not db.session.get(
         Question, data.related_question_id
     ):
@@ -218,6 +231,7 @@ def register_question(
     question.events.append(
         QuestionEvent(at=now, user_id=user_id, kind=QuestionEventKind.REGISTERED.value)
     )
+    label_question(question, data, user_id=user_id, now=now)
     if data.related_question_id is not None:
         question.events.append(
             QuestionEvent(
@@ -241,6 +255,25 @@ def register_question(
                 return Registration(earlier, created=False)
         raise
     return Registration(question, created=True)
+
+
+def label_question(
+    question: Question, data: QuestionInput, *, user_id: int | None, now: datetime
+) -> None:
+    """The models' topic and sentiment, overruled by what the agent chose."""
+    try:
+        apply_classification(question, classify(data.crisis_id, question.text_masked))
+    except ModelStoreError:
+        # A model file that fails its checksum is never loaded; the question is still saved
+        # and waits for a person to label it.
+        current_app.logger.exception("classifying a question failed")
+        question.needs_review = True
+    if data.topic_id and data.sentiment:
+        set_confirmed_labels(question, data.topic_id, data.sentiment, user_id=user_id, now=now)
+    elif data.topic_id:
+        question.topic_id = data.topic_id
+    elif data.sentiment:
+        question.sentiment = data.sentiment
 
 
 def get_question(question_id: int) -> Question:

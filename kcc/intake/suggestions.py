@@ -16,9 +16,13 @@ from typing import Any
 from flask import Flask, current_app
 from sqlalchemy import select
 
+from kcc.classification.services import classify
 from kcc.extensions import db
 from kcc.intake.models import AnswerSource, Question
 from kcc.nlp.similarity import AnswerDocument, AnswerIndex
+from kcc.nlp.store import ModelStoreError
+from kcc.privacy.masking import mask_personal_data
+from kcc.reference.models import Topic
 
 EXTENSION_KEY = "kcc.suggestion_indexes"
 
@@ -103,11 +107,40 @@ def answer_index_for(crisis_id: int) -> AnswerIndex:
     return cached.index
 
 
+def predicted_labels(crisis_id: int, text: str) -> tuple[dict[str, Any] | None, Any]:
+    """The topic and sentiment the models expect for the masked text, for the agent to accept."""
+    try:
+        result = classify(crisis_id, mask_personal_data(text))
+    except ModelStoreError:
+        return None, None
+    topic = db.session.get(Topic, result.topic_id) if result.topic_id else None
+    topic_json = (
+        {
+            "id": topic.id,
+            "code": topic.code,
+            "name": topic.name,
+            "confidence": result.topic_confidence,
+        }
+        if topic
+        else None
+    )
+    sentiment_json = (
+        {"label": result.sentiment, "confidence": result.sentiment_confidence}
+        if result.sentiment
+        else None
+    )
+    return topic_json, sentiment_json
+
+
 def suggest_for(crisis_id: int, text: str, *, limit: int = 5) -> dict[str, Any]:
-    """The JSON the form shows: a predicted topic (none yet) and matching earlier answers."""
-    matches = answer_index_for(crisis_id).search(text, limit=limit) if text.strip() else []
+    """The JSON the form shows: predicted topic and sentiment, and matching earlier answers."""
+    if not text.strip():
+        return {"topic": None, "sentiment": None, "suggestions": []}
+    matches = answer_index_for(crisis_id).search(text, limit=limit)
+    topic, sentiment = predicted_labels(crisis_id, text)
     return {
-        "topic": None,
+        "topic": topic,
+        "sentiment": sentiment,
         "suggestions": [
             {
                 "kind": AnswerSource.QUESTION.value,

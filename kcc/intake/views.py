@@ -167,7 +167,7 @@ def suggest() -> Response:
     crisis_id = request.args.get("crisis_id", type=int)
     text = request.args.get("text", "")[: services.MAX_QUESTION_LENGTH]
     if crisis_id is None:
-        return jsonify({"topic": None, "suggestions": []})
+        return jsonify({"topic": None, "sentiment": None, "suggestions": []})
     return jsonify(suggestions.suggest_for(crisis_id, text))
 
 

@@ -74,6 +74,11 @@ def register_sample_questions(app: Flask) -> None:
             ),
             user_id=None,
         )
+        # The models are unsure about this one: it lands on the review list.
+        register_question(
+            QuestionInput(channel="chat", text="Dhr. de Vries heeft een vraag", **common),  # type: ignore[arg-type]
+            user_id=None,
+        )
         register_question(
             QuestionInput(
                 channel="e-mail",
@@ -87,8 +92,8 @@ def register_sample_questions(app: Flask) -> None:
 
 
 @pytest.fixture
-def live_server(app: Flask, demo: None) -> Iterator[str]:
-    """Serve the test app with demo data on a free local port; yield its base URL."""
+def live_server(app: Flask, demo: None, active_models: None) -> Iterator[str]:
+    """Serve the test app with demo data, trained models and sample questions; yield its URL."""
     register_sample_questions(app)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)

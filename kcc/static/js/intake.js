@@ -145,11 +145,46 @@
     answerField.focus();
   }
 
+  var topicField = form.elements.namedItem("topic_id");
+  var sentimentField = form.elements.namedItem("sentiment");
+
+  function percent(value) { return Math.round(value * 100) + "%"; }
+
+  function renderPrediction(data) {
+    if (!data.topic && !data.sentiment) { return; }
+    var parts = [];
+    if (data.topic) { parts.push("onderwerp " + data.topic.name + " (" + percent(data.topic.confidence) + ")"); }
+    if (data.sentiment) { parts.push("sentiment " + data.sentiment.label + " (" + percent(data.sentiment.confidence) + ")"); }
+    var box = element("div", "", "topic-suggestion");
+    box.appendChild(element("p", "Voorspeld: " + parts.join(", ") + "."));
+    var accept = element("button", "Neem voorspelling over", "button-secondary");
+    accept.type = "button";
+    accept.addEventListener("click", function () {
+      if (data.topic) { topicField.value = String(data.topic.id); }
+      if (data.sentiment) { sentimentField.value = data.sentiment.label; }
+      sourceNote.textContent = "Onderwerp en sentiment overgenomen; u kunt ze nog wijzigen.";
+      saveDraft();
+      topicField.focus();
+    });
+    box.appendChild(accept);
+    suggestionsBox.appendChild(box);
+  }
+
+  // Only the topics of the chosen crisis are offered.
+  function showTopicsOfCrisis() {
+    var crisisSelect = form.elements.namedItem("crisis_id");
+    var crisisName = crisisSelect.options[crisisSelect.selectedIndex] ? crisisSelect.options[crisisSelect.selectedIndex].text : "";
+    Array.prototype.forEach.call(topicField.querySelectorAll("optgroup"), function (group) {
+      var hidden = group.label !== crisisName;
+      group.hidden = hidden;
+      group.disabled = hidden;
+      if (hidden && group.contains(topicField.selectedOptions[0])) { topicField.value = ""; }
+    });
+  }
+
   function renderSuggestions(data) {
     suggestionsBox.textContent = "";
-    if (data.topic) {
-      suggestionsBox.appendChild(element("p", "Voorspeld onderwerp: " + data.topic.name, "topic-suggestion"));
-    }
+    renderPrediction(data);
     if (!data.suggestions.length) {
       suggestionsBox.appendChild(element("p", "Geen vergelijkbare eerdere vragen gevonden.", "hint"));
       return;
@@ -184,6 +219,7 @@
 
   textField.addEventListener("input", fetchSuggestions);
   form.elements.namedItem("crisis_id").addEventListener("change", fetchSuggestions);
+  form.elements.namedItem("crisis_id").addEventListener("change", showTopicsOfCrisis);
   answerField.addEventListener("input", function () {
     if (!answerField.value.trim()) {
       sourceKind.value = "";
@@ -215,6 +251,7 @@
 
   restoreDraft();
   updateContactFields();
+  showTopicsOfCrisis();
   form.addEventListener("input", debounce(saveDraft, 300));
   form.addEventListener("change", saveDraft);
   if (textField.value.trim()) { fetchSuggestions(); }

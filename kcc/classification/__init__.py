@@ -1,0 +1,1 @@
+"""Classification in the app: the model registry, training runs, tagging questions, corrections."""
