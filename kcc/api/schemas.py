@@ -129,7 +129,10 @@ def question_json(question: Question, *, include_personal_data: bool) -> dict[st
         "status": question.status,
         "escalate": question.is_escalated,
         "topic": question.topic.code if question.topic else None,
-        "sentiment": None,
+        "topic_confidence": question.topic_confidence,
+        "sentiment": question.sentiment,
+        "sentiment_confidence": question.sentiment_confidence,
+        "needs_review": question.needs_review,
         "related_question_id": question.related_question_id,
     }
     if include_personal_data:

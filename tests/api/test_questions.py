@@ -49,7 +49,7 @@ def test_a_question_is_created_and_read_back(client: FlaskClient, tokens: dict[s
     record = created.get_json()
     assert record["reference"].startswith("KCC-") and record["status"] == "beantwoord"
     assert record["municipality"] == "GM0402" and record["crisis"] == "oekraine"
-    assert {"id", "topic", "sentiment"} <= set(record)
+    assert {"id", "topic", "sentiment", "needs_review"} <= set(record)
     read = client.get(created.headers["Location"], headers=bearer(tokens["specialist"]))
     assert read.status_code == 200 and read.get_json()["id"] == record["id"]
 
@@ -213,3 +213,14 @@ def test_the_openapi_file_describes_every_api_route(app: Flask, client: FlaskCli
     }
     assert spec["openapi"].startswith("3.")
     assert described == routes
+
+
+def test_the_stored_record_carries_the_classifiers_labels(
+    client: FlaskClient, tokens: dict[str, str], active_models: None
+) -> None:
+    body = new_question(text="mw belt ivm leefgeld, nog niks ontvangen, boos", answer="")
+
+    record = client.post("/api/v1/questions", json=body, headers=bearer(tokens["agent"])).get_json()
+
+    assert (record["topic"], record["sentiment"]) == ("leefgeld", "negatief")
+    assert record["topic_confidence"] > 0.5 and record["needs_review"] is False
