@@ -196,3 +196,18 @@ def test_classify_cli_labels_a_csv_with_the_active_models(
     assert [row["topic"] for row in rows] == ["leefgeld", "onderwijs"]
     assert rows[0]["sentiment"] == "negatief"
     assert list(rows[0]) == ["id", "topic", "topic_confidence", "sentiment", "sentiment_confidence"]
+
+
+def test_a_crisis_without_data_keeps_its_cold_start_until_people_labelled_enough(
+    app: Flask, demo: None
+) -> None:
+    with app.app_context():
+        crisis = create_crisis(
+            "stroomuitval", CrisisInput(name="Stroomuitval", start_date=date(2026, 11, 20))
+        )
+
+        outcomes = train_models("stroomuitval")
+
+        assert outcomes[0].kind == "topic" and outcomes[0].version is None
+        assert "te weinig bevestigde labels (0 van 100)" in outcomes[0].reason
+        assert active_version(ModelKind.TOPIC, crisis.id) is None
