@@ -105,7 +105,8 @@ class Question(db.Model):
     status: Mapped[str] = mapped_column(String(20), index=True)
     is_escalated: Mapped[bool] = mapped_column(default=False)
     callback_requested: Mapped[bool] = mapped_column(default=False)
-    related_question_id: Mapped[int | None] = mapped_column(ForeignKey("question.id"))
+    # Indexed: deleting a question (retention) checks for questions linked to it.
+    related_question_id: Mapped[int | None] = mapped_column(ForeignKey("question.id"), index=True)
     # The form's one-time token: a second submit of the same form finds this row again.
     submission_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
