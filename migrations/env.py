@@ -116,18 +116,24 @@ def run_migrations_online():
             # every referencing row while dropping (hours on a million questions). Off for the
             # migration (a PRAGMA outside any transaction), verified and back on afterwards.
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            connection.commit()  # end SQLAlchemy's autobegun block, so Alembic commits its own
+            connection.commit()
+            # SQLite's DDL is transactional, but Python's sqlite3 only opens a transaction
+            # before DML: without this BEGIN each CREATE/ALTER commits on its own, and a failed
+            # migration leaves half a schema behind.
+            connection.exec_driver_sql("BEGIN")
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
             render_item=render_item,
             include_object=include_object,
+            transactional_ddl=True,
             **conf_args
         )
 
         with context.begin_transaction():
             context.run_migrations()
         if is_sqlite:
+            connection.commit()
             broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
             connection.exec_driver_sql("PRAGMA foreign_keys=ON")
             connection.commit()
