@@ -204,7 +204,11 @@ def load_classifier(version: ModelVersion) -> TextClassifier:
         with cache.lock:
             loaded = cache.loaded.get(version.id)
             if loaded is None:
-                loaded = store.load_verified(model_directory() / version.file_name, version.sha256)
+                path = model_directory() / version.file_name
+                try:
+                    loaded = store.load_verified(path, version.sha256)
+                except OSError as error:  # gone or unreadable: as unusable as a tampered file
+                    raise store.ModelStoreError(f"{path}: {error.strerror}") from error
                 cache.loaded[version.id] = loaded
     return loaded
 

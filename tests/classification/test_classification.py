@@ -117,6 +117,18 @@ def test_a_tampered_model_file_is_refused_and_the_question_still_saved(
     assert question.sentiment is None and question.needs_review
 
 
+def test_a_missing_model_file_does_not_stop_registration(app: Flask, active_models: None) -> None:
+    with app.app_context():
+        crisis = db.session.execute(select(Crisis).where(Crisis.code == "oekraine")).scalar_one()
+        version = active_version(ModelKind.TOPIC, crisis.id)
+        assert version is not None
+        (model_directory() / version.file_name).unlink()
+
+    question = register(app, "oekraine", "Wanneer komt het leefgeld?")
+
+    assert question.id is not None and question.needs_review
+
+
 def test_a_new_crisis_without_labels_gets_topics_from_their_descriptions(
     app: Flask, active_models: None
 ) -> None:
