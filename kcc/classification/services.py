@@ -315,6 +315,12 @@ def finish_training(
     return TrainingOutcome(version.kind, crisis_code, version, activate, reason)
 
 
+def has_usable_model(kind: ModelKind, crisis_id: int | None) -> bool:
+    """An active version whose file is still there (a wiped model folder means retraining)."""
+    version = active_version(kind, crisis_id)
+    return version is not None and (model_directory() / version.file_name).is_file()
+
+
 def crises_to_train(crisis_code: str | None) -> list[Crisis]:
     """The crisis asked for, or every active crisis."""
     if crisis_code:
@@ -338,10 +344,10 @@ def train_models(
     now = now or utcnow()
     outcomes = []
     for crisis in crises_to_train(crisis_code):
-        if only_missing and active_version(ModelKind.TOPIC, crisis.id):
+        if only_missing and has_usable_model(ModelKind.TOPIC, crisis.id):
             continue
         outcomes.append(train_topic_for(crisis, force=force, now=now))
-    if not (only_missing and active_version(ModelKind.SENTIMENT, None)):
+    if not (only_missing and has_usable_model(ModelKind.SENTIMENT, None)):
         outcomes.append(train_sentiment(force=force, now=now))
     return outcomes
 
