@@ -58,6 +58,8 @@ class Config:
     # how many seconds an index may be old before it is rebuilt (new answers appear after that).
     # How long a SQLite write waits for another writer before it reports the database busy.
     SQLITE_BUSY_TIMEOUT_MS = 5000
+    # Checkpoint the WAL in a background thread, not inside a user's commit (see kcc/sqlite.py).
+    SQLITE_BACKGROUND_CHECKPOINT = True
     SUGGESTION_INDEX_SIZE = 20_000
     SUGGESTION_INDEX_TTL = 300
     SUGGESTION_INDEX_REFRESH_IN_BACKGROUND = True
@@ -120,6 +122,7 @@ class TestingConfig(Config):
     LOG_JSON = False
     SUGGESTION_INDEX_TTL = 0  # tests see every answer they just stored ...
     SUGGESTION_INDEX_REFRESH_IN_BACKGROUND = False  # ... at once
+    SQLITE_BACKGROUND_CHECKPOINT = False  # no thread per test app; SQLite checkpoints itself
 
 
 class ProductionConfig(Config):

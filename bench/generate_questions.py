@@ -437,10 +437,12 @@ def temporary_instance_path() -> Iterator[None]:
                 os.environ["KCC_INSTANCE_PATH"] = previous
 
 
-def build_app(database_path: Path) -> Flask:
+def build_app(database_path: Path, **overrides: object) -> Flask:
     """An app on the given SQLite file; the testing config writes nothing to the instance."""
     with temporary_instance_path():
-        return create_app("testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database_path}"})
+        return create_app(
+            "testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database_path}", **overrides}
+        )
 
 
 def create_schema_and_reference_data(app: Flask) -> ReferenceData:

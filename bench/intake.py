@@ -250,7 +250,8 @@ def main(arguments: Sequence[str] | None = None) -> None:
         print(f"{options.database} is missing: generating a million questions first ...")
         generate(options.database, 1_000_000, options.seed)
     logging.getLogger("kcc").setLevel(logging.WARNING)
-    app = build_app(options.database)
+    # The testing config of build_app, with production's background checkpoints.
+    app = build_app(options.database, SQLITE_BACKGROUND_CHECKPOINT=True)
     app.config.update(
         SUGGESTION_INDEX_TTL=3600,  # as in production: not rebuilt per request
         MODEL_DIR=str(options.database.parent / "models"),  # beside the database, kept

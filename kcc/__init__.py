@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import event
 
 from config import load_settings
 
@@ -46,6 +45,7 @@ def register_extensions(app: Flask) -> None:
     import kcc.models  # noqa: F401  every model on the metadata, for Alembic and create_all
     from kcc.auth.loaders import register_user_loaders
     from kcc.extensions import csrf, db, limiter, login_manager, migrate
+    from kcc.sqlite import configure_sqlite_connections
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
@@ -54,25 +54,6 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     register_user_loaders(login_manager)
     configure_sqlite_connections(app)
-
-
-def configure_sqlite_connections(app: Flask) -> None:
-    """SQLite: enforce foreign keys, wait on locks (SQLITE_BUSY_TIMEOUT_MS) and use WAL."""
-    from kcc.extensions import db
-
-    busy_timeout = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
-
-    def on_connect(dbapi_connection: Any, connection_record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={busy_timeout}")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
-
-    with app.app_context():
-        if db.engine.dialect.name == "sqlite":
-            event.listen(db.engine, "connect", on_connect)
 
 
 def register_blueprints(app: Flask) -> None:
