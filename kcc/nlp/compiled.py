@@ -3,8 +3,9 @@
 scikit-learn's `Pipeline.predict_proba` costs about 10 ms for a single question, nearly all of
 it per-call checks, sparse-matrix bookkeeping and Python loops over calibrators. Our pipelines
 are linear underneath (TF-IDF blocks, linear SVMs, temperature scaling), so once fitted they
-reduce to a vocabulary, an IDF vector, one weight matrix and a temperature per fold: a third of
-a millisecond for one question, and the same probabilities (a test checks).
+reduce to a vocabulary, an IDF vector, one weight matrix and a temperature per fold: about
+0.2 ms for one question, about 0.1 ms each in a batch, and the same probabilities (a test
+checks).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -20,14 +22,82 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline
 
+# Distinct words whose n-gram columns each character block remembers. Agents' vocabulary is
+# small, so after a few thousand questions nearly every word is a hit; the bound keeps memory
+# flat however many odd words arrive.
+WORD_CACHE_SIZE = 100_000
+
 
 @dataclass(frozen=True, slots=True)
-class TfidfBlock:
-    """What one fitted TfidfVectorizer needs to find a text's terms in its vocabulary."""
+class AnalyzerBlock:
+    """Any fitted TfidfVectorizer: run its analyzer over the text, look the terms up."""
 
     analyzer: Callable[[str], list[str]]
     vocabulary: dict[str, int]
     offset: int  # of the block's first column in the FeatureUnion's output
+
+    def column_counts(self, text: str) -> Counter[int]:
+        """How often each known term of the block occurs in the text, by union column."""
+        vocabulary, offset = self.vocabulary, self.offset
+        return Counter(
+            column + offset
+            for term in self.analyzer(text)
+            if (column := vocabulary.get(term)) is not None
+        )
+
+
+class CharacterWordBlock:
+    """A fitted char_wb TfidfVectorizer, with the known n-gram columns of each word cached.
+
+    char_wb n-grams never cross a space, so a text's n-grams are its words' n-grams one after
+    the other: looking a word up once replaces generating and looking up its n-grams on every
+    later question (the slowest step of prediction without the cache).
+    """
+
+    __slots__ = ("preprocess", "ngram_range", "vocabulary", "offset", "word_columns")
+
+    def __init__(self, vectorizer: TfidfVectorizer, offset: int) -> None:
+        self.preprocess = vectorizer.build_preprocessor()
+        self.ngram_range: tuple[int, int] = vectorizer.ngram_range
+        self.vocabulary: dict[str, int] = vectorizer.vocabulary_
+        self.offset = offset
+        self.word_columns = lru_cache(maxsize=WORD_CACHE_SIZE)(self._word_columns)
+
+    def column_counts(self, text: str) -> Counter[int]:
+        """How often each known n-gram occurs in the text, by union column."""
+        word_columns = self.word_columns
+        return Counter(
+            column for word in self.preprocess(text).split() for column in word_columns(word)
+        )
+
+    def _word_columns(self, word: str) -> tuple[int, ...]:
+        """The union columns of a word's known n-grams, repeated as often as they occur."""
+        vocabulary, offset = self.vocabulary, self.offset
+        return tuple(
+            column + offset
+            for ngram in word_ngrams(word, self.ngram_range)
+            if (column := vocabulary.get(ngram)) is not None
+        )
+
+
+def word_ngrams(word: str, ngram_range: tuple[int, int]) -> list[str]:
+    """The char_wb n-grams of one word, as scikit-learn's `_char_wb_ngrams` makes them.
+
+    The word is padded with a space on each side; a padded word no longer than n gives itself
+    once and ends the loop over n.
+    """
+    padded = f" {word} "
+    length = len(padded)
+    ngrams: list[str] = []
+    for size in range(ngram_range[0], ngram_range[1] + 1):
+        if length <= size:
+            ngrams.append(padded)
+            break
+        ngrams.extend(padded[start : start + size] for start in range(length - size + 1))
+    return ngrams
+
+
+TfidfBlock = AnalyzerBlock | CharacterWordBlock
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,12 +139,9 @@ class CompiledTfidf:
         counts: list[int] = []
         for text in texts:
             for block in self.blocks:
-                vocabulary, offset = block.vocabulary, block.offset
-                for term, count in Counter(block.analyzer(text)).items():
-                    column = vocabulary.get(term)
-                    if column is not None:
-                        columns.append(column + offset)
-                        counts.append(count)
+                column_counts = block.column_counts(text)
+                columns.extend(column_counts.keys())
+                counts.extend(column_counts.values())
                 segment_ends.append(len(columns))
         return segment_ends, columns, counts
 
@@ -129,7 +196,12 @@ def compile_tfidf_union(features: Any) -> CompiledTfidf | None:
         ):
             return None
         size = len(vectorizer.vocabulary_)
-        blocks.append(TfidfBlock(vectorizer.build_analyzer(), vectorizer.vocabulary_, offset))
+        if vectorizer.analyzer == "char_wb":
+            blocks.append(CharacterWordBlock(vectorizer, offset))
+        else:
+            blocks.append(
+                AnalyzerBlock(vectorizer.build_analyzer(), vectorizer.vocabulary_, offset)
+            )
         idf.append(np.asarray(vectorizer.idf_, dtype=np.float64))
         sublinear_tf.append(np.full(size, vectorizer.sublinear_tf))
         offset += size

@@ -6,8 +6,10 @@ import pickle
 
 import numpy as np
 import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from kcc.nlp.classifier import REVIEW_THRESHOLD, Prediction, TextClassifier
+from kcc.nlp.compiled import word_ngrams
 from kcc.nlp.pipelines import plain_baseline
 from kcc.nlp.training import TOPIC, LabelledText, train_classifier, train_topic_model
 
@@ -102,3 +104,13 @@ def test_pickling_leaves_the_compiled_form_behind(model: TextClassifier) -> None
 
     assert copy.__dict__["_compiled"] is None
     assert copy.predict_many(TEXTS) == model.predict_many(TEXTS)
+
+
+@pytest.mark.parametrize("ngram_range", [(2, 4), (3, 5), (1, 6)])
+def test_word_ngrams_match_scikit_learns_char_wb(ngram_range: tuple[int, int]) -> None:
+    text = "a ab abc mw belt ivm leefgeld _telefoon_ coördinatie"
+    analyzer = TfidfVectorizer(analyzer="char_wb", ngram_range=ngram_range).build_analyzer()
+
+    ours = [ngram for word in text.split() for ngram in word_ngrams(word, ngram_range)]
+
+    assert ours == analyzer(text)
