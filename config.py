@@ -33,6 +33,24 @@ def read_bool(value: str | None, *, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on", "ja"}
 
 
+RETENTION_KINDS = ("contact_details", "questions", "login_events", "audit_events")
+
+
+def retention_days_from(environ: Mapping[str, str]) -> dict[str, int]:
+    """Retention overrides such as KCC_RETENTION_CONTACT_DETAILS_DAYS=30."""
+    days = {}
+    for kind in RETENTION_KINDS:
+        value = environ.get(f"KCC_RETENTION_{kind.upper()}_DAYS")
+        if value:
+            try:
+                days[kind] = int(value)
+            except ValueError as error:
+                raise ConfigurationError(
+                    f"KCC_RETENTION_{kind.upper()}_DAYS must be a number of days"
+                ) from error
+    return days
+
+
 class Config:
     """Settings shared by every environment."""
 
@@ -60,6 +78,9 @@ class Config:
     SQLITE_BUSY_TIMEOUT_MS = 5000
     # Checkpoint the WAL in a background thread, not inside a user's commit (see kcc/sqlite.py).
     SQLITE_BACKGROUND_CHECKPOINT = True
+    # Days each kind of data is kept (kcc/privacy/retention.py explains the defaults);
+    # `flask --app kcc purge` removes what is older.
+    RETENTION_DAYS: dict[str, int] = {}
     SUGGESTION_INDEX_SIZE = 20_000
     SUGGESTION_INDEX_TTL = 300
     SUGGESTION_INDEX_REFRESH_IN_BACKGROUND = True
@@ -75,6 +96,7 @@ class Config:
         values["SECRET_KEY"] = cls.secret_key(environ, instance_path)
         # Trained model files; the database keeps their checksums (KCC_MODEL_DIR to move them).
         values["MODEL_DIR"] = environ.get("KCC_MODEL_DIR") or str(instance_path / "models")
+        values["RETENTION_DAYS"] = retention_days_from(environ)
         values["MAIL_SERVER"] = environ.get("SMTP_HOST", "localhost")
         values["MAIL_PORT"] = int(environ.get("SMTP_PORT", "25"))
         values["MAIL_USERNAME"] = environ.get("SMTP_USERNAME") or None

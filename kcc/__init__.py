@@ -62,6 +62,7 @@ def register_blueprints(app: Flask) -> None:
     from kcc.api.views import bp as api_bp
     from kcc.auth.views import bp as auth_bp
     from kcc.classification.views import bp as classification_bp
+    from kcc.governance.views import bp as governance_bp
     from kcc.intake.views import bp as intake_bp
     from kcc.main.views import bp as main_bp
 
@@ -70,6 +71,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(intake_bp, url_prefix="/questions")
     app.register_blueprint(classification_bp, url_prefix="/classification")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(governance_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
 
 

@@ -14,7 +14,14 @@ from kcc.auth import services as auth_services
 from kcc.auth.models import Role
 from kcc.classification import services as classification_services
 from kcc.exceptions import KccError
+from kcc.governance import retention
 from kcc.privacy import masking
+
+PURGE_LABELS = {
+    "contact_details": "contactgegevens",
+    "questions": "vragen (met geschiedenis)",
+    "audit_events": "auditregels",
+}
 
 
 def register_cli(app: Flask) -> None:
@@ -25,6 +32,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(scrub_command)
     app.cli.add_command(train_command)
     app.cli.add_command(classify_command)
+    app.cli.add_command(purge_command)
 
 
 @click.command("create-user")
@@ -163,3 +171,14 @@ def classify_command(crisis_code: str, input_path: Path, output_path: Path) -> N
         output_path.unlink(missing_ok=True)
         raise click.ClickException(str(error)) from error
     click.echo(f"{count} vragen geclassificeerd naar {output_path}.")
+
+
+@click.command("purge")
+@with_appcontext
+@click.option("--dry-run", is_flag=True, help="Alleen tellen wat verlopen is; niets verwijderen.")
+def purge_command(dry_run: bool) -> None:
+    """Delete what has passed its retention period (run it daily, e.g. from cron)."""
+    report = retention.purge_expired(dry_run=dry_run)
+    verb = "zou verwijderen" if dry_run else "verwijderd"
+    for kind in ("contact_details", "questions", "audit_events"):
+        click.echo(f"{PURGE_LABELS[kind]}: {report.counts.get(kind, 0)} {verb}")

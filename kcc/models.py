@@ -2,6 +2,7 @@
 
 from kcc.auth.models import ApiToken, Role, User
 from kcc.classification.models import ModelKind, ModelVersion, Sentiment
+from kcc.governance.models import AuditAction, AuditEvent
 from kcc.intake.models import (
     AnswerSource,
     CallerType,
@@ -18,6 +19,8 @@ from kcc.reference.models import Crisis, Department, Municipality, Topic
 __all__ = [
     "AnswerSource",
     "ApiToken",
+    "AuditAction",
+    "AuditEvent",
     "CallerType",
     "Channel",
     "ContactDetails",

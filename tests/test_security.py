@@ -30,6 +30,7 @@ EXPECTED_ACCESS: dict[str, set[str]] = {
     "/questions/history": {"agent", "coordinator", "specialist"},
     "/classification/review": {"coordinator", "analyst"},
     "/classification/models": {"analyst", "admin"},
+    "/admin/audit": {"admin"},
 }
 
 

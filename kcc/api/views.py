@@ -26,6 +26,8 @@ from kcc.auth.models import User
 from kcc.auth.services import find_user_by_token
 from kcc.exceptions import NotFound, ValidationFailed
 from kcc.extensions import csrf, db
+from kcc.governance.audit import record_and_commit
+from kcc.governance.models import AuditAction
 from kcc.intake import queries, services
 from kcc.intake.models import Channel, QuestionStatus
 from kcc.reference import services as reference_services
@@ -111,7 +113,12 @@ def get_question(question_id: int) -> Response | tuple[Response, int]:
         question = services.get_question(question_id)
     except NotFound as error:
         return error_response(404, {"": [str(error)]})
-    return jsonify(question_json(question, include_personal_data=may_see_personal_data()))
+    include = may_see_personal_data()
+    if include:
+        record_and_commit(
+            AuditAction.VIEW_PERSONAL_DATA, object_type="question", object_id=question.id
+        )
+    return jsonify(question_json(question, include_personal_data=include))
 
 
 def criteria_from_args() -> queries.SearchCriteria:

@@ -14,6 +14,8 @@ from sqlalchemy import select
 from kcc.auth.models import ApiToken, Role, User
 from kcc.exceptions import NotFound, ValidationFailed
 from kcc.extensions import db, utcnow
+from kcc.governance.audit import record_event
+from kcc.governance.models import AuditAction
 
 # NCSC guidance: length beats composition rules; 12 characters is the floor we enforce.
 MINIMUM_PASSWORD_LENGTH = 12
@@ -129,6 +131,7 @@ def get_user(user_id: int) -> User:
 def update_user(user_id: int, data: UserInput, *, new_password: str | None = None) -> User:
     """Change a user's role, details or password; the username stays."""
     user = get_user(user_id)
+    changes = describe_user_changes(user, data, password_changed=bool(new_password))
     user.role = parse_role(data.role).value
     user.full_name = data.full_name.strip()
     user.email = data.email or None
@@ -138,8 +141,26 @@ def update_user(user_id: int, data: UserInput, *, new_password: str | None = Non
     if new_password:
         check_password_strength(new_password)
         user.password_hash = hash_password(new_password)
+    if changes:
+        record_event(
+            AuditAction.USER_CHANGED, object_type="user", object_id=user.id, detail=changes
+        )
     db.session.commit()
     return user
+
+
+def describe_user_changes(user: User, data: UserInput, *, password_changed: bool) -> str:
+    """What an update changes, for the audit log (never the password itself)."""
+    changes = []
+    if user.role != data.role:
+        changes.append(f"rol {user.role} → {data.role}")
+    if user.is_enabled != data.is_enabled:
+        changes.append("geactiveerd" if data.is_enabled else "geblokkeerd")
+    if user.municipality_id != data.municipality_id or user.department_id != data.department_id:
+        changes.append("gemeente of afdeling gewijzigd")
+    if password_changed:
+        changes.append("wachtwoord gewijzigd")
+    return f"{user.username}: " + ", ".join(changes) if changes else ""
 
 
 def list_users() -> list[User]:

@@ -21,6 +21,8 @@ from werkzeug.wrappers import Response
 from kcc.auth import services
 from kcc.auth.forms import LoginForm
 from kcc.extensions import limiter, utcnow
+from kcc.governance.audit import record_and_commit
+from kcc.governance.models import AuditAction
 
 bp = Blueprint("auth", __name__)
 
@@ -49,6 +51,9 @@ def login() -> str | Response:
         user = services.authenticate(form.username.data or "", form.password.data or "")
         if user is None:
             current_app.logger.info("login failed", extra={"username": form.username.data})
+            record_and_commit(
+                AuditAction.LOGIN_FAILED, username=(form.username.data or "")[:80] or "?"
+            )
             form.password.errors.append("Gebruikersnaam of wachtwoord klopt niet.")
         else:
             session.clear()  # a fresh session on login: no fixation
@@ -56,6 +61,7 @@ def login() -> str | Response:
             session.permanent = True
             session["last_seen"] = utcnow().isoformat()
             current_app.logger.info("login", extra={"user_id": user.id})
+            record_and_commit(AuditAction.LOGIN)
             next_url = request.args.get("next")
             return redirect(next_url if is_safe_next_url(next_url) else url_for("main.index"))
     return render_template("auth/login.html", form=form)
@@ -64,6 +70,8 @@ def login() -> str | Response:
 @bp.route("/logout", methods=["POST"])
 def logout() -> Response:
     """Log out (POST only, so a link or image cannot do it) and return to the login page."""
+    if current_user.is_authenticated:
+        record_and_commit(AuditAction.LOGOUT)
     logout_user()
     session.clear()
     flash("U bent uitgelogd.", "info")

@@ -26,6 +26,8 @@ from sqlalchemy import func, select, update
 from kcc.classification.models import ModelKind, ModelVersion, Sentiment
 from kcc.exceptions import NotFound, ValidationFailed
 from kcc.extensions import db, utcnow
+from kcc.governance.audit import record_event
+from kcc.governance.models import AuditAction
 from kcc.intake.models import Question, QuestionEvent, QuestionEventKind
 from kcc.nlp import store
 from kcc.nlp.classifier import Prediction, TextClassifier
@@ -473,6 +475,12 @@ def confirm_labels(
     if question is None:
         raise NotFound("Deze vraag bestaat niet.")
     set_confirmed_labels(question, topic_id, sentiment, user_id=user_id, now=now or utcnow())
+    record_event(
+        AuditAction.LABELS_CONFIRMED,
+        object_type="question",
+        object_id=question.id,
+        detail=f"onderwerp {topic_id}, sentiment {sentiment}",
+    )
     db.session.commit()
     return question
 

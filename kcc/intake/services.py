@@ -14,6 +14,8 @@ from kcc.classification.models import Sentiment
 from kcc.classification.services import apply_classification, classify, set_confirmed_labels
 from kcc.exceptions import NotFound, ValidationFailed
 from kcc.extensions import db, utcnow
+from kcc.governance.audit import record_event
+from kcc.governance.models import AuditAction
 from kcc.intake.contact_rules import is_valid_email, normalise_email, normalise_phone
 from kcc.intake.models import (
     AnswerSource,
@@ -228,6 +230,7 @@ def register_question(
     # Contact details are kept only when someone must get back to the caller (AVG art. 5c).
     if data.needs_contact and data.contact is not None and not data.contact.is_empty:
         question.contact = build_contact(data.contact)
+        question.contact.created_at = now
     question.events.append(
         QuestionEvent(at=now, user_id=user_id, kind=QuestionEventKind.REGISTERED.value)
     )
@@ -245,6 +248,13 @@ def register_question(
     try:
         db.session.flush()
         question.reference = format_reference(question.id, to_local(question.received_at).year)
+        record_event(
+            AuditAction.QUESTION_REGISTERED,
+            object_type="question",
+            object_id=question.id,
+            detail=question.reference,
+            now=now,
+        )
         db.session.commit()
     except IntegrityError:
         # Two submits of one form raced each other: the other one won, return its record.

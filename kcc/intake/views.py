@@ -21,6 +21,8 @@ from werkzeug.wrappers import Response
 
 from kcc.exceptions import NotFound, ValidationFailed
 from kcc.extensions import db
+from kcc.governance.audit import record_and_commit
+from kcc.governance.models import AuditAction
 from kcc.intake import queries, services, suggestions
 from kcc.intake.forms import (
     CALLER_TYPE_LABELS,
@@ -97,7 +99,22 @@ def caller_history_for(form: QuestionForm) -> list[Question]:
     """Earlier contacts matching the typed phone number or e-mail, for those allowed to see."""
     if not user_can(Permission.VIEW_PERSONAL_DATA) or not has_contact_keys(form):
         return []
-    return queries.find_caller_history(form.contact_phone.data or "", form.contact_email.data or "")
+    return looked_up_history(form.contact_phone.data or "", form.contact_email.data or "")
+
+
+def looked_up_history(phone: str, email: str) -> list[Question]:
+    """A caller's earlier contacts; the lookup is logged (by what, not the number itself)."""
+    found = queries.find_caller_history(phone, email)
+    keys = " en ".join(
+        name for name, value in (("telefoonnummer", phone), ("e-mailadres", email)) if value.strip()
+    )
+    found_ids = ", ".join(str(question.id) for question in found) or "geen"
+    record_and_commit(
+        AuditAction.SEARCH_PERSONAL_DATA,
+        object_type="question",
+        detail=f"eerdere contacten gezocht op {keys}: {found_ids}",
+    )
+    return found
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -154,7 +171,7 @@ def history() -> str:
     email = request.args.get("email", "")[:254]
     return render_template(
         "intake/_history.html",
-        history=queries.find_caller_history(phone, email),
+        history=looked_up_history(phone, email) if (phone.strip() or email.strip()) else [],
         looked_up=bool(phone.strip() or email.strip()),
         selected=None,
     )
@@ -201,8 +218,12 @@ def detail(question_id: int) -> str:
         question = services.get_question(question_id)
     except NotFound:
         abort(404)
+    may_see_personal_data = user_can(Permission.VIEW_PERSONAL_DATA)
+    if may_see_personal_data:
+        # The unmasked text and contact details are personal data: every view is logged.
+        record_and_commit(
+            AuditAction.VIEW_PERSONAL_DATA, object_type="question", object_id=question.id
+        )
     return render_template(
-        "intake/detail.html",
-        question=question,
-        may_see_personal_data=user_can(Permission.VIEW_PERSONAL_DATA),
+        "intake/detail.html", question=question, may_see_personal_data=may_see_personal_data
     )

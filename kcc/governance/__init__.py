@@ -1,0 +1,1 @@
+"""Accountability for personal data: the audit log and retention (purging what has expired)."""

@@ -1,0 +1,158 @@
+"""Purging what has expired, in small committed batches: safe to interrupt and to run twice."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import delete, func, select, update
+
+from kcc.extensions import db, utcnow
+from kcc.governance.audit import record_event
+from kcc.governance.models import LOGIN_ACTIONS, AuditAction, AuditEvent
+from kcc.intake.models import ContactDetails, Question, QuestionEvent
+from kcc.privacy.retention import RetentionPolicy
+
+BATCH_SIZE = 1_000
+
+
+@dataclass
+class PurgeReport:
+    """How many records of each kind were (or, in a dry run, would be) removed."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    dry_run: bool = False
+
+    def add(self, kind: str, number: int) -> None:
+        self.counts[kind] = self.counts.get(kind, 0) + number
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def current_policy() -> RetentionPolicy:
+    """The policy from the RETENTION_DAYS setting."""
+    return RetentionPolicy.from_days(current_app.config["RETENTION_DAYS"])
+
+
+def expired_contact_ids(before: datetime, limit: int) -> list[int]:
+    return list(
+        db.session.execute(
+            select(ContactDetails.id).where(ContactDetails.created_at < before).limit(limit)
+        ).scalars()
+    )
+
+
+def expired_question_ids(before: datetime, limit: int) -> list[int]:
+    return list(
+        db.session.execute(
+            select(Question.id).where(Question.received_at < before).limit(limit)
+        ).scalars()
+    )
+
+
+def expired_audit_ids(before_login: datetime, before_other: datetime, limit: int) -> list[int]:
+    login_actions = [action.value for action in LOGIN_ACTIONS]
+    return list(
+        db.session.execute(
+            select(AuditEvent.id)
+            .where(
+                ((AuditEvent.action.in_(login_actions)) & (AuditEvent.at < before_login))
+                | ((AuditEvent.action.not_in(login_actions)) & (AuditEvent.at < before_other))
+            )
+            .limit(limit)
+        ).scalars()
+    )
+
+
+def delete_questions(ids: list[int]) -> None:
+    """Remove questions with their history and contact details; links to them are cut."""
+    db.session.execute(delete(QuestionEvent).where(QuestionEvent.question_id.in_(ids)))
+    db.session.execute(delete(ContactDetails).where(ContactDetails.question_id.in_(ids)))
+    db.session.execute(
+        update(Question)
+        .where(Question.related_question_id.in_(ids))
+        .values(related_question_id=None)
+    )
+    db.session.execute(delete(Question).where(Question.id.in_(ids)))
+
+
+def purge_in_batches(
+    report: PurgeReport,
+    kind: str,
+    find_ids: Callable[[int], list[int]],
+    remove: Callable[[list[int]], object],
+    batch_size: int,
+) -> None:
+    """Find and remove expired ids batch by batch, committing each batch."""
+    while ids := find_ids(batch_size):
+        remove(ids)
+        db.session.commit()  # an interrupted purge keeps what it finished
+        report.add(kind, len(ids))
+        if len(ids) < batch_size:
+            return
+
+
+def count_expired(report: PurgeReport, policy: RetentionPolicy, now: datetime) -> None:
+    """A dry run: count what a purge would remove."""
+    login_actions = [action.value for action in LOGIN_ACTIONS]
+    before_login = policy.expired_before("login_events", now)
+    before_audit = policy.expired_before("audit_events", now)
+    counts = {
+        "contact_details": select(func.count(ContactDetails.id)).where(
+            ContactDetails.created_at < policy.expired_before("contact_details", now)
+        ),
+        "questions": select(func.count(Question.id)).where(
+            Question.received_at < policy.expired_before("questions", now)
+        ),
+        "audit_events": select(func.count(AuditEvent.id)).where(
+            ((AuditEvent.action.in_(login_actions)) & (AuditEvent.at < before_login))
+            | ((AuditEvent.action.not_in(login_actions)) & (AuditEvent.at < before_audit))
+        ),
+    }
+    for kind, query in counts.items():
+        report.add(kind, db.session.execute(query).scalar_one())
+
+
+def purge_expired(
+    *, now: datetime | None = None, dry_run: bool = False, batch_size: int = BATCH_SIZE
+) -> PurgeReport:
+    """Delete every record whose retention period has passed; report the counts."""
+    now = now or utcnow()
+    policy = current_policy()
+    report = PurgeReport(dry_run=dry_run)
+    if dry_run:
+        count_expired(report, policy, now)
+        return report
+    contact_before = policy.expired_before("contact_details", now)
+    questions_before = policy.expired_before("questions", now)
+    login_before = policy.expired_before("login_events", now)
+    audit_before = policy.expired_before("audit_events", now)
+    purge_in_batches(
+        report,
+        "contact_details",
+        lambda limit: expired_contact_ids(contact_before, limit),
+        lambda ids: db.session.execute(delete(ContactDetails).where(ContactDetails.id.in_(ids))),
+        batch_size,
+    )
+    purge_in_batches(
+        report,
+        "questions",
+        lambda limit: expired_question_ids(questions_before, limit),
+        delete_questions,
+        batch_size,
+    )
+    purge_in_batches(
+        report,
+        "audit_events",
+        lambda limit: expired_audit_ids(login_before, audit_before, limit),
+        lambda ids: db.session.execute(delete(AuditEvent).where(AuditEvent.id.in_(ids))),
+        batch_size,
+    )
+    summary = ", ".join(f"{kind}: {count}" for kind, count in sorted(report.counts.items()))
+    record_event(AuditAction.PURGE, detail=summary or "niets verlopen", now=now)
+    db.session.commit()
+    return report
