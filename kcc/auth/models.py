@@ -53,6 +53,11 @@ class User(UserMixin, db.Model):
     is_enabled: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Raised on logout and password change: every session cookie issued before is then void.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Lock-out after repeated wrong passwords (BIO 9.4.2): counted, then locked for a while.
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     municipality: Mapped[Municipality | None] = relationship()
     department: Mapped[Department | None] = relationship()

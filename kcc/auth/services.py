@@ -5,20 +5,24 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 
 from kcc.auth.models import ApiToken, Role, User
-from kcc.exceptions import NotFound, ValidationFailed
+from kcc.exceptions import KccError, NotFound, ValidationFailed
 from kcc.extensions import db, utcnow
 from kcc.governance.audit import record_event
 from kcc.governance.models import AuditAction
 
 # NCSC guidance: length beats composition rules; 12 characters is the floor we enforce.
 MINIMUM_PASSWORD_LENGTH = 12
+# Five wrong passwords in a row lock an account for a quarter of an hour: enough to stop
+# guessing (with the per-address rate limit), short enough not to need the helpdesk.
+MAX_FAILED_LOGINS = 5
+LOCKOUT_DURATION = timedelta(minutes=15)
 TOKEN_PREFIX = "kcc_"  # noqa: S105  (a visible prefix, not a secret)
 
 # Argon2id with the library's RFC 9106 low-memory profile: a modern, memory-hard KDF.
@@ -65,8 +69,16 @@ def password_matches(user: User, password: str) -> bool:
     return True
 
 
+class AccountLocked(KccError):
+    """Too many wrong passwords in a row: the account waits before it accepts another try."""
+
+
 def authenticate(username: str, password: str, *, now: datetime | None = None) -> User | None:
-    """Return the enabled user with these credentials and record the login, or None."""
+    """Return the enabled user with these credentials and record the login, or None.
+
+    Raises AccountLocked while an account is locked after MAX_FAILED_LOGINS wrong passwords.
+    """
+    now = now or utcnow()
     user = db.session.execute(
         select(User).where(User.username == username.strip().lower())
     ).scalar_one_or_none()
@@ -76,11 +88,40 @@ def authenticate(username: str, password: str, *, now: datetime | None = None) -
         except VerificationError:
             pass
         return None
+    if user.locked_until is not None and user.locked_until > now:
+        raise AccountLocked(locked_message(user.locked_until, now))
     if not password_matches(user, password) or not user.is_enabled:
+        register_failed_login(user, now)
         return None
-    user.last_login_at = now or utcnow()
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
     db.session.commit()
     return user
+
+
+def register_failed_login(user: User, now: datetime) -> None:
+    """Count a wrong password; lock the account after MAX_FAILED_LOGINS in a row."""
+    user.failed_logins += 1
+    if user.failed_logins >= MAX_FAILED_LOGINS:
+        user.locked_until = now + LOCKOUT_DURATION
+        user.failed_logins = 0
+    db.session.commit()
+
+
+def locked_message(locked_until: datetime, now: datetime) -> str:
+    """The Dutch message a locked-out user sees."""
+    minutes = max(1, round((locked_until - now).total_seconds() / 60))
+    return (
+        "Dit account is tijdelijk geblokkeerd na te veel mislukte pogingen. Probeer het over "
+        f"{minutes} {'minuut' if minutes == 1 else 'minuten'} opnieuw, of vraag de beheerder "
+        "om hulp."
+    )
+
+
+def end_all_sessions(user: User) -> None:
+    """Void every session cookie this user holds (logout, password change)."""
+    user.session_version += 1
 
 
 def parse_role(code: str) -> Role:
@@ -141,6 +182,7 @@ def update_user(user_id: int, data: UserInput, *, new_password: str | None = Non
     if new_password:
         check_password_strength(new_password)
         user.password_hash = hash_password(new_password)
+        end_all_sessions(user)
     if changes:
         record_event(
             AuditAction.USER_CHANGED, object_type="user", object_id=user.id, detail=changes

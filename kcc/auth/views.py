@@ -20,6 +20,7 @@ from werkzeug.wrappers import Response
 
 from kcc.auth import services
 from kcc.auth.forms import LoginForm
+from kcc.auth.loaders import SESSION_VERSION_KEY
 from kcc.extensions import limiter, utcnow
 from kcc.governance.audit import record_and_commit
 from kcc.governance.models import AuditAction
@@ -48,7 +49,12 @@ def login() -> str | Response:
         return redirect(url_for("main.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.username.data or "", form.password.data or "")
+        try:
+            user = services.authenticate(form.username.data or "", form.password.data or "")
+        except services.AccountLocked as locked:
+            record_and_commit(AuditAction.LOGIN_FAILED, username=form.username.data or "?")
+            form.password.errors.append(str(locked))
+            return render_template("auth/login.html", form=form)
         if user is None:
             current_app.logger.info("login failed", extra={"username": form.username.data})
             record_and_commit(
@@ -60,6 +66,7 @@ def login() -> str | Response:
             login_user(user)
             session.permanent = True
             session["last_seen"] = utcnow().isoformat()
+            session[SESSION_VERSION_KEY] = user.session_version
             current_app.logger.info("login", extra={"user_id": user.id})
             record_and_commit(AuditAction.LOGIN)
             next_url = request.args.get("next")
@@ -71,6 +78,8 @@ def login() -> str | Response:
 def logout() -> Response:
     """Log out (POST only, so a link or image cannot do it) and return to the login page."""
     if current_user.is_authenticated:
+        # Every session of this user ends, not just this browser's: a copied cookie is void.
+        services.end_all_sessions(current_user)
         record_and_commit(AuditAction.LOGOUT)
     logout_user()
     session.clear()
