@@ -43,6 +43,7 @@ from kcc.nlp.training import (
     train_topic_model,
 )
 from kcc.privacy.masking import mask_personal_data
+from kcc.privacy.spreadsheet import spreadsheet_safe
 from kcc.reference.models import Crisis, Topic
 
 # A crisis without shipped data gets a trained topic model once people confirmed this many
@@ -541,7 +542,7 @@ def classify_csv(crisis_code: str, source: TextIO, target: TextIO) -> int:
         for row_id, topic, sentiment in zip(ids, topics, sentiments, strict=True):
             writer.writerow(
                 [
-                    row_id,
+                    spreadsheet_safe(row_id),
                     topic.label,
                     f"{topic.confidence:.4f}",
                     sentiment.label,

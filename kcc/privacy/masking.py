@@ -22,6 +22,7 @@ from enum import StrEnum
 from typing import TextIO
 
 from kcc.exceptions import ValidationFailed
+from kcc.privacy.spreadsheet import spreadsheet_safe
 
 Span = tuple[int, int]
 # A detector returns the spans it finds, left to right and without overlap.
@@ -742,7 +743,7 @@ def scrub_csv(source: Iterable[str], target: TextIO) -> ScrubSummary:
                 )
             identifier, text = row
             masked = mask_personal_data(text)
-            writer.writerow((identifier, masked))
+            writer.writerow((spreadsheet_safe(identifier), spreadsheet_safe(masked)))
             rows += 1
             masked_rows += masked != text
     except UnicodeDecodeError as error:
