@@ -31,6 +31,7 @@ EXPECTED_ACCESS: dict[str, set[str]] = {
     "/classification/review": {"coordinator", "analyst"},
     "/classification/models": {"analyst", "admin"},
     "/admin/audit": {"admin"},
+    "/admin/subject-requests": {"admin"},
 }
 
 

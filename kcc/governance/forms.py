@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField
+from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from kcc.governance.models import AuditAction
+from kcc.governance.subject_requests import SubjectQuery
 
 ACTION_LABELS = {
     AuditAction.LOGIN: "Ingelogd",
@@ -19,6 +20,9 @@ ACTION_LABELS = {
     AuditAction.LABELS_CONFIRMED: "Onderwerp vastgesteld",
     AuditAction.USER_CHANGED: "Gebruiker gewijzigd",
     AuditAction.PURGE: "Verlopen gegevens verwijderd",
+    AuditAction.SUBJECT_SEARCH: "Gegevens van een betrokkene gezocht",
+    AuditAction.SUBJECT_EXPORT: "Inzageverzoek: gegevens geëxporteerd",
+    AuditAction.SUBJECT_ERASURE: "Verwijderverzoek: gegevens geanonimiseerd",
 }
 
 
@@ -41,3 +45,23 @@ class AuditSearchForm(FlaskForm):
     object_id = StringField("Nummer van het record", validators=[Optional(), Length(max=40)])
     date_from = DateField("Vanaf datum", validators=[Optional()])
     date_to = DateField("Tot en met datum", validators=[Optional()])
+
+
+class SubjectRequestForm(FlaskForm):
+    """Who the request is about; the buttons say what to do."""
+
+    class Meta:
+        locales = ["nl_NL", "nl"]
+
+    phone = StringField("Telefoonnummer", validators=[Optional(), Length(max=40)])
+    email = StringField("E-mailadres", validators=[Optional(), Length(max=254)])
+    name = StringField("Volledige naam", validators=[Optional(), Length(max=160)])
+    confirm = BooleanField("Ik heb de identiteit van de verzoeker vastgesteld")
+    search = SubmitField("Zoeken")
+    export = SubmitField("Exporteer (inzage, JSON)")
+    anonymise = SubmitField("Anonimiseer (verwijderverzoek)")
+
+    def to_query(self) -> SubjectQuery:
+        return SubjectQuery(
+            phone=self.phone.data or "", email=self.email.data or "", name=self.name.data or ""
+        )

@@ -23,6 +23,9 @@ class AuditAction(StrEnum):
     LABELS_CONFIRMED = "labels_confirmed"
     USER_CHANGED = "user_changed"
     PURGE = "purge"
+    SUBJECT_SEARCH = "subject_search"
+    SUBJECT_EXPORT = "subject_export"
+    SUBJECT_ERASURE = "subject_erasure"
 
 
 # Login traces are kept shorter than the rest of the log (6 months, see retention).

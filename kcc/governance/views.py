@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
+from werkzeug.wrappers import Response
 
+from kcc.exceptions import ValidationFailed
 from kcc.extensions import db
-from kcc.governance.forms import ACTION_LABELS, AuditSearchForm
-from kcc.governance.models import AuditEvent
+from kcc.governance.audit import record_and_commit
+from kcc.governance.forms import ACTION_LABELS, AuditSearchForm, SubjectRequestForm
+from kcc.governance.models import AuditAction, AuditEvent
+from kcc.governance.subject_requests import (
+    anonymise_subject_data,
+    export_subject_data,
+    find_subject_questions,
+)
+from kcc.intake.models import Question
 from kcc.intake.queries import start_of_local_day
 from kcc.security import Permission, permission_required
 
@@ -49,3 +58,51 @@ def audit() -> str:
         older=older,
         action_labels=ACTION_LABELS,
     )
+
+
+@bp.route("/subject-requests", methods=["GET", "POST"])
+@permission_required(Permission.ADMINISTER)
+def subject_requests() -> str | Response | tuple[str, int]:
+    """Inzage- en verwijderverzoeken: find a person's data, export it or anonymise it."""
+    form = SubjectRequestForm()
+    questions: list[Question] = []
+    status = 200
+    if form.validate_on_submit():
+        query = form.to_query()
+        try:
+            if form.export.data:
+                return subject_export_response(export_subject_data(query))
+            if form.anonymise.data:
+                if not form.confirm.data:
+                    raise ValidationFailed(
+                        "Bevestig eerst dat u de identiteit van de verzoeker heeft vastgesteld.",
+                        field="confirm",
+                    )
+                count = anonymise_subject_data(query)
+                flash(f"{count} vragen geanonimiseerd; contactgegevens verwijderd.", "success")
+                return redirect(url_for("governance.subject_requests"))
+            questions = find_subject_questions(query)
+            record_and_commit(
+                AuditAction.SUBJECT_SEARCH,
+                detail=f"gezocht op {query.describe()}: {len(questions)} vragen",
+            )
+        except ValidationFailed as error:
+            for field_name, messages in error.errors.items():
+                field = form[field_name] if field_name in form else form.phone
+                field.errors = [*field.errors, *messages]
+            status = 422
+    elif request.method == "POST":
+        status = 422
+    return render_template(
+        "governance/subject_requests.html",
+        form=form,
+        questions=questions,
+        searched=request.method == "POST" and status == 200,
+    ), status
+
+
+def subject_export_response(data: dict[str, object]) -> Response:
+    """The export as a JSON download."""
+    response = jsonify(data)
+    response.headers["Content-Disposition"] = 'attachment; filename="inzageverzoek.json"'
+    return response
