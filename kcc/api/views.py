@@ -168,6 +168,12 @@ def list_questions() -> Response | tuple[Response, int]:
         return error_response(400, error.errors)
     results = queries.search_questions(criteria, page=page)
     include = may_see_personal_data()
+    if include and results.items:
+        record_and_commit(
+            AuditAction.VIEW_PERSONAL_DATA,
+            object_type="question",
+            detail="API-lijst: " + ", ".join(str(question.id) for question in results.items),
+        )
     return jsonify(
         {
             "items": [question_json(q, include_personal_data=include) for q in results.items],

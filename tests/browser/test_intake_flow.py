@@ -105,3 +105,17 @@ def test_a_draft_survives_a_closed_tab(
     ).to_be_visible()
     assert len(questions_with_text(app, "Concept dat een crash moet overleven")) == 1
     expect(restored.get_by_text("Een niet-opgeslagen concept is teruggezet.")).to_be_hidden()
+
+
+def test_logging_out_removes_unsaved_drafts(
+    page: Page, audit: PageAudit, browser_auth: BrowserAuthActions
+) -> None:
+    browser_auth.login("agent")
+    page.goto("/questions/new")
+    page.get_by_label("Vraag", exact=True).fill("Concept met 06-12345678 van de beller")
+    page.wait_for_function("() => Object.keys(localStorage).some(k => k.startsWith('kcc-draft'))")
+
+    page.get_by_role("button", name="Uitloggen").click()
+
+    expect(page.get_by_text("U bent uitgelogd.")).to_be_visible()
+    assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('kcc-draft'))") == []

@@ -15,6 +15,7 @@
   var sourceId = form.elements.namedItem("answer_source_id");
   var submitButton = form.elements.namedItem("submit");
   var skippedFields = { csrf_token: true, submit: true, lookup_history: true };
+  var DRAFT_LIFETIME_MS = 8 * 60 * 60 * 1000;
 
   function debounce(fn, wait) {
     var timer = null;
@@ -78,6 +79,11 @@
   function restoreDraft() {
     var draft = readDraft();
     if (!draft) { return; }
+    // A draft is for the call that was interrupted, not for tomorrow's colleague at this PC.
+    if (!draft.savedAt || Date.now() - draft.savedAt > DRAFT_LIFETIME_MS) {
+      window.localStorage.removeItem(draftKey);
+      return;
+    }
     if (form.dataset.savedToken && draft.token === form.dataset.savedToken) {
       window.localStorage.removeItem(draftKey);  // that draft was saved: it is done
       return;
