@@ -171,6 +171,31 @@ class ProductionConfig(Config):
         return key
 
 
+# Like Django's `check --deploy`: what production must have, whatever overrides say.
+PRODUCTION_REQUIREMENTS = {
+    "DEBUG": False,
+    "TESTING": False,
+    "SESSION_COOKIE_SECURE": True,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "WTF_CSRF_ENABLED": True,
+}
+
+
+def check_production_settings(settings: Mapping[str, Any]) -> None:
+    """Refuse to run production with debug, test mode, insecure cookies or CSRF off."""
+    wrong = [
+        name
+        for name, required in PRODUCTION_REQUIREMENTS.items()
+        if settings.get(name, required) != required
+    ]
+    if settings.get("SESSION_COOKIE_SAMESITE") not in {"Lax", "Strict"}:
+        wrong.append("SESSION_COOKIE_SAMESITE")
+    if wrong:
+        raise ConfigurationError(
+            "KCC_ENV=production weigert onveilige instellingen: " + ", ".join(wrong) + "."
+        )
+
+
 CONFIGS: dict[str, type[Config]] = {
     "development": DevelopmentConfig,
     "testing": TestingConfig,

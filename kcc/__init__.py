@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask
 
-from config import load_settings
+from config import check_production_settings, load_settings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,6 +36,8 @@ def apply_config(app: Flask, env_name: str, overrides: Mapping[str, Any] | None)
     app.config.from_mapping(load_settings(env_name, os.environ, Path(app.instance_path)))
     if overrides:
         app.config.from_mapping(overrides)
+    if app.config["ENV_NAME"] == "production":
+        check_production_settings(app.config)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from config import ConfigurationError, load_settings, normalise_database_url
+from kcc import create_app
 
 STRONG_KEY = "k" * 16 + "0123456789abcdef0123"
 
@@ -76,3 +77,27 @@ def test_production_with_a_strong_key_has_secure_cookies(tmp_path: Path) -> None
 def test_an_unknown_environment_name_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match="KCC_ENV"):
         load_settings("staging", {}, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "unsafe",
+    [
+        {"SESSION_COOKIE_SECURE": False},
+        {"SESSION_COOKIE_HTTPONLY": False},
+        {"SESSION_COOKIE_SAMESITE": None},
+        {"WTF_CSRF_ENABLED": False},
+        {"DEBUG": True},
+    ],
+)
+def test_production_refuses_insecure_overrides(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, unsafe: dict[str, object]
+) -> None:
+    monkeypatch.setenv("SECRET_KEY", STRONG_KEY)
+    monkeypatch.setenv("KCC_INSTANCE_PATH", str(tmp_path))
+
+    with pytest.raises(ConfigurationError, match=next(iter(unsafe))):
+        create_app("production", {"SQLALCHEMY_DATABASE_URI": "sqlite://", **unsafe})
+
+    assert create_app("production", {"SQLALCHEMY_DATABASE_URI": "sqlite://"}).config[
+        "SESSION_COOKIE_SECURE"
+    ]
