@@ -76,6 +76,8 @@ class Config:
     # how many seconds an index may be old before it is rebuilt (new answers appear after that).
     # How long a SQLite write waits for another writer before it reports the database busy.
     SQLITE_BUSY_TIMEOUT_MS = 5000
+    # Roles that must log in with a second factor (TOTP); production adds administrators.
+    REQUIRE_TWO_FACTOR_ROLES: frozenset[str] = frozenset()
     # Checkpoint the WAL in a background thread, not inside a user's commit (see kcc/sqlite.py).
     SQLITE_BACKGROUND_CHECKPOINT = True
     # Days each kind of data is kept (kcc/privacy/retention.py explains the defaults);
@@ -151,6 +153,7 @@ class ProductionConfig(Config):
     """Production: refuses to start without a strong key or with debug on."""
 
     ENV_NAME = "production"
+    REQUIRE_TWO_FACTOR_ROLES = frozenset({"admin"})
 
     @classmethod
     def settings(cls, environ: Mapping[str, str], instance_path: Path) -> dict[str, Any]:

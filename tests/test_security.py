@@ -8,12 +8,13 @@ from flask.testing import FlaskClient
 
 from tests.helpers import ALL_ROLES, AuthActions
 
-PUBLIC_ENDPOINTS = {"auth.login", "static", "api.openapi"}
+PUBLIC_ENDPOINTS = {"auth.login", "auth.login_code", "static", "api.openapi"}
 
 # Who may open which page: written out by hand, so a change to the permission table that
 # opens a page to the wrong role fails here. Every parameterless GET page must be listed.
 EXPECTED_ACCESS: dict[str, set[str]] = {
     "/": set(ALL_ROLES),
+    "/account/two-factor": set(ALL_ROLES),
     "/admin/": {"admin"},
     "/admin/municipalities": {"admin"},
     "/admin/municipalities/new": {"admin"},

@@ -24,3 +24,17 @@ class LoginForm(FlaskForm):
         render_kw={"autocomplete": "current-password"},
     )
     submit = SubmitField("Inloggen")
+
+
+class CodeForm(FlaskForm):
+    """The six-digit code from the authenticator app."""
+
+    class Meta:
+        locales = ["nl_NL", "nl"]
+
+    code = StringField(
+        "Code uit uw authenticator-app",
+        validators=[DataRequired(message="Vul de code van zes cijfers in."), Length(max=12)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+    submit = SubmitField("Doorgaan")

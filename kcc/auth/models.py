@@ -58,6 +58,16 @@ class User(UserMixin, db.Model):
     # Lock-out after repeated wrong passwords (BIO 9.4.2): counted, then locked for a while.
     failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Second factor (TOTP): the shared secret, when it was switched on, the last code's time
+    # step (a code is accepted once).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_counter: Mapped[int | None]
+
+    @property
+    def has_two_factor(self) -> bool:
+        """Tell whether this user logs in with a code as well."""
+        return self.totp_enabled_at is not None and bool(self.totp_secret)
 
     municipality: Mapped[Municipality | None] = relationship()
     department: Mapped[Department | None] = relationship()

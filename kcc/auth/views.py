@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import (
@@ -15,17 +15,26 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from kcc.auth import services
-from kcc.auth.forms import LoginForm
+from kcc.auth import services, two_factor
+from kcc.auth.forms import CodeForm, LoginForm
 from kcc.auth.loaders import SESSION_VERSION_KEY
-from kcc.extensions import limiter, utcnow
+from kcc.auth.models import User
+from kcc.exceptions import ValidationFailed
+from kcc.extensions import db, limiter, utcnow
 from kcc.governance.audit import record_and_commit
 from kcc.governance.models import AuditAction
 
 bp = Blueprint("auth", __name__)
+PENDING_USER_KEY = "pending_user_id"
+PENDING_SINCE_KEY = "pending_since"
+# The secret being set up rides in the signed session until confirmed: the user sees it anyway.
+TOTP_SETUP_FIELD = "totp_setup"
+# Between password and code: long enough to open the app, short enough to be no half-login.
+PENDING_LOGIN_LIFETIME = timedelta(minutes=5)
+TWO_FACTOR_EXEMPT_ENDPOINTS = {"static", "auth.logout", "auth.two_factor_settings"}
 
 
 def is_safe_next_url(target: str | None) -> bool:
@@ -61,17 +70,107 @@ def login() -> str | Response:
                 AuditAction.LOGIN_FAILED, username=(form.username.data or "")[:80] or "?"
             )
             form.password.errors.append("Gebruikersnaam of wachtwoord klopt niet.")
+        elif user.has_two_factor:
+            session.clear()
+            session[PENDING_USER_KEY] = user.id
+            session[PENDING_SINCE_KEY] = utcnow().isoformat()
+            return redirect(url_for("auth.login_code", next=request.args.get("next")))
         else:
-            session.clear()  # a fresh session on login: no fixation
-            login_user(user)
-            session.permanent = True
-            session["last_seen"] = utcnow().isoformat()
-            session[SESSION_VERSION_KEY] = user.session_version
-            current_app.logger.info("login", extra={"user_id": user.id})
-            record_and_commit(AuditAction.LOGIN)
-            next_url = request.args.get("next")
-            return redirect(next_url if is_safe_next_url(next_url) else url_for("main.index"))
+            return start_session(user)
     return render_template("auth/login.html", form=form)
+
+
+def start_session(user: User) -> Response:
+    """Log the user in with a fresh session (no fixation) and go where they were heading."""
+    session.clear()
+    login_user(user)
+    session.permanent = True
+    session["last_seen"] = utcnow().isoformat()
+    session[SESSION_VERSION_KEY] = user.session_version
+    current_app.logger.info("login", extra={"user_id": user.id})
+    record_and_commit(AuditAction.LOGIN)
+    next_url = request.args.get("next")
+    return redirect(next_url if is_safe_next_url(next_url) else url_for("main.index"))
+
+
+def pending_user() -> User | None:
+    """The user who gave the right password and now owes a code, if not too long ago."""
+    user_id = session.get(PENDING_USER_KEY)
+    since = session.get(PENDING_SINCE_KEY)
+    if user_id is None or since is None:
+        return None
+    if utcnow() - datetime.fromisoformat(since) > PENDING_LOGIN_LIFETIME:
+        return None
+    return db.session.get(User, user_id)
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@limiter.limit(login_rate_limit, methods=["POST"])
+def login_code() -> str | Response:
+    """The second step of logging in: the code from the authenticator app."""
+    user = pending_user()
+    if user is None:
+        flash("Log opnieuw in met uw gebruikersnaam en wachtwoord.", "info")
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        if two_factor.verify_login_code(user, form.code.data or ""):
+            return start_session(user)
+        services.register_failed_login(user, utcnow())
+        record_and_commit(AuditAction.LOGIN_FAILED, username=user.username)
+        form.code.errors.append("Deze code klopt niet of is al gebruikt. Wacht op de volgende.")
+    return render_template("auth/login_code.html", form=form)
+
+
+@bp.route("/account/two-factor", methods=["GET", "POST"])
+@login_required
+def two_factor_settings() -> str | Response:
+    """Switch the second factor on (scan, confirm a code) or off (confirm a code)."""
+    form = CodeForm()
+    if current_user.has_two_factor:
+        if form.validate_on_submit():
+            try:
+                two_factor.disable_two_factor(current_user, form.code.data or "")
+            except ValidationFailed as error:
+                form.code.errors.append(str(error))
+            else:
+                flash("De tweede factor staat uit.", "success")
+                return redirect(url_for("auth.two_factor_settings"))
+        return render_template("auth/two_factor.html", form=form, enabled=True)
+    secret = session.get(TOTP_SETUP_FIELD) or two_factor.new_secret()
+    session[TOTP_SETUP_FIELD] = secret
+    if form.validate_on_submit():
+        try:
+            two_factor.enable_two_factor(current_user, secret, form.code.data or "")
+        except ValidationFailed as error:
+            form.code.errors.append(str(error))
+        else:
+            session.pop(TOTP_SETUP_FIELD, None)
+            flash(
+                "De tweede factor staat aan. Voortaan vraagt het inloggen ook een code.", "success"
+            )
+            return redirect(url_for("main.index"))
+    uri = two_factor.provisioning_uri(current_user, secret)
+    return render_template(
+        "auth/two_factor.html",
+        form=form,
+        enabled=False,
+        secret=secret,
+        qr_code=two_factor.qr_code_data_uri(uri),
+    )
+
+
+@bp.before_app_request
+def require_two_factor() -> Response | None:
+    """Roles in REQUIRE_TWO_FACTOR_ROLES (admins, in production) must set it up first."""
+    if not current_user.is_authenticated or request.endpoint in TWO_FACTOR_EXEMPT_ENDPOINTS:
+        return None
+    if current_user.role in current_app.config["REQUIRE_TWO_FACTOR_ROLES"] and not (
+        current_user.has_two_factor
+    ):
+        flash("Uw rol vraagt een tweede factor. Zet die eerst aan.", "warning")
+        return redirect(url_for("auth.two_factor_settings"))
+    return None
 
 
 @bp.route("/logout", methods=["POST"])

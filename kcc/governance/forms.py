@@ -23,6 +23,7 @@ ACTION_LABELS = {
     AuditAction.SUBJECT_SEARCH: "Gegevens van een betrokkene gezocht",
     AuditAction.SUBJECT_EXPORT: "Inzageverzoek: gegevens geëxporteerd",
     AuditAction.SUBJECT_ERASURE: "Verwijderverzoek: gegevens geanonimiseerd",
+    AuditAction.TWO_FACTOR_CHANGED: "Tweede factor gewijzigd",
 }
 
 

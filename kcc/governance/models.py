@@ -26,6 +26,7 @@ class AuditAction(StrEnum):
     SUBJECT_SEARCH = "subject_search"
     SUBJECT_EXPORT = "subject_export"
     SUBJECT_ERASURE = "subject_erasure"
+    TWO_FACTOR_CHANGED = "two_factor_changed"
 
 
 # Login traces are kept shorter than the rest of the log (6 months, see retention).

@@ -284,14 +284,19 @@ _PHONE_SEPARATOR = r"(?:[ \t\u00a0]?[-./][ \t\u00a0]?|[ \t\u00a0])"
 # After the first character: not the tail of a word, another number or a decimal.
 _PHONE_BOUNDARY = r"(?<![\w+].)(?<!\d[.,].)"
 _INTERNATIONAL_DIGITS = rf"[1-9](?:{_PHONE_SEPARATOR}?(?:\(0\){_PHONE_SEPARATOR}?)?\d){{7,14}}"
+# +31/0031 take exactly nine national digits: tried before the open-ended international form,
+# so a number followed by another ("+31 6 12345678 12 keer gebeld") is still found.
+_DUTCH_INTERNATIONAL_DIGITS = rf"31(?:{_PHONE_SEPARATOR}?(?:\(0\){_PHONE_SEPARATOR}?)?\d){{9}}"
 _PHONE = re.compile(
     rf"""
     (?:
-        \+{_PHONE_BOUNDARY}(?P<plus>{_INTERNATIONAL_DIGITS})
+        \+{_PHONE_BOUNDARY}(?P<plus_dutch>{_DUTCH_INTERNATIONAL_DIGITS})
+      | \+{_PHONE_BOUNDARY}(?P<plus>{_INTERNATIONAL_DIGITS})
       | \({_PHONE_BOUNDARY}(?P<area>0\d{{1,3}}\)[ \t\u00a0]?\d(?:{_PHONE_SEPARATOR}?\d){{5,7}})
       | 0{_PHONE_BOUNDARY}
         (?:
-            0(?P<double_zero>{_INTERNATIONAL_DIGITS})
+            0(?P<double_zero_dutch>{_DUTCH_INTERNATIONAL_DIGITS})
+          | 0(?P<double_zero>{_INTERNATIONAL_DIGITS})
           | (?P<service>(?:800|900|906|909)(?:{_PHONE_SEPARATOR}?\d){{4,7}})
           | (?P<national>[1-9](?:{_PHONE_SEPARATOR}?\d){{8}})
         )

@@ -7,12 +7,16 @@ from collections import deque
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
+import pyotp
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, Error, Page, expect
+from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import MapAdapter
 
+from kcc.auth.models import User
+from kcc.extensions import db, utcnow
 from tests.browser.helpers import (
     BrowserAuthActions,
     PageAudit,
@@ -36,6 +40,7 @@ SKIPPED_PREFIXES = ("/static/",)
 UNCRAWLABLE_ENDPOINTS: dict[str, str] = {
     "intake.suggest": "JSON that intake.js fetches while the agent types (test_intake_flow.py)",
     "intake.history": "a fragment intake.js inserts into the form (test_intake_flow.py)",
+    "auth.login_code": "only between password and code (test_login_with_a_second_factor_...)",
 }
 
 FIND_FORMS_WITH_REQUIRED_FIELDS = """
@@ -309,3 +314,25 @@ def test_keyboard_alone_logs_in_through_the_skip_link(
     expect(page.get_by_role("heading", level=1)).to_contain_text("Welkom")
     expect(page.get_by_role("button", name="Uitloggen")).to_be_visible()
     audit.assert_clean("start page after keyboard login")
+
+
+def test_login_with_a_second_factor_passes_axe(
+    app: Flask, page: Page, audit: PageAudit, live_server: str
+) -> None:
+    with app.app_context():
+        user = db.session.execute(select(User).where(User.username == "coordinator")).scalar_one()
+        user.totp_secret = pyotp.random_base32()
+        user.totp_enabled_at = utcnow()
+        db.session.commit()
+        totp = pyotp.TOTP(user.totp_secret)
+
+    BrowserAuthActions(page).login_with_password_only("coordinator")
+    expect(page.get_by_role("heading", name="Inloggen: code")).to_be_visible()
+    audit.assert_clean("code page")
+    page.get_by_label("Code uit uw authenticator-app").fill("000000")
+    page.get_by_role("button", name="Doorgaan").click()
+    expect(page.get_by_role("alert")).to_contain_text("Deze code klopt niet")
+    audit.assert_clean("code page with an error")
+    page.get_by_label("Code uit uw authenticator-app").fill(totp.now())
+    page.get_by_role("button", name="Doorgaan").click()
+    expect(page.get_by_role("heading", name="Welkom")).to_be_visible()
