@@ -73,7 +73,7 @@ def test_contact_fields_appear_only_for_a_call_back_and_errors_keep_input(
     audit.assert_clean("form with a validation error")
 
     page.get_by_label("Telefoonnummer").fill("06-12345678")
-    page.get_by_label("Telefoonnummer").press("Control+Enter")
+    page.get_by_label("Telefoonnummer").press("Enter")  # Enter saves: Opslaan is the default
     expect(
         page.get_by_role("status").filter(has_text="doorgezet naar de coördinator")
     ).to_be_visible()
