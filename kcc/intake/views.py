@@ -117,6 +117,16 @@ def looked_up_history(phone: str, email: str) -> list[Question]:
     return found
 
 
+def log_list_view(what: str, questions: list[Question]) -> None:
+    """Lists show the start of the unmasked text to roles that may see it: log which ones."""
+    if questions and user_can(Permission.VIEW_PERSONAL_DATA):
+        record_and_commit(
+            AuditAction.VIEW_PERSONAL_DATA,
+            object_type="question",
+            detail=f"lijst ({what}): " + ", ".join(str(question.id) for question in questions),
+        )
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @permission_required(Permission.REGISTER_QUESTIONS)
 def new() -> str | Response | tuple[str, int]:
@@ -193,6 +203,7 @@ def suggest() -> Response:
 def mine() -> str:
     """The agent's registrations of today."""
     questions = queries.registered_today_by(current_user.id)
+    log_list_view("mijn vragen", questions)
     return render_template("intake/mine.html", questions=questions)
 
 
@@ -207,6 +218,7 @@ def search() -> str:
     criteria = form.to_criteria() if form.validate() else queries.SearchCriteria()
     page = min(max(request.args.get("page", 1, type=int), 1), queries.MAX_PAGE)
     results = queries.search_questions(criteria, page=page)
+    log_list_view(f"zoeken, pagina {page}", results.items)
     return render_template("intake/search.html", form=form, results=results)
 
 

@@ -63,12 +63,14 @@ def test_viewing_and_looking_up_personal_data_is_recorded(
 
     client.get(f"/questions/{question_id}")
     client.get("/questions/history?phone=0612345678")
+    client.get("/questions?q=opvang")
 
     recorded = [(u, a, o) for u, a, o in events(app) if a != "login"]
     assert recorded == [
         ("", "question_registered", str(question_id)),
         ("specialist", "view_personal_data", str(question_id)),
         ("specialist", "search_personal_data", ""),
+        ("specialist", "view_personal_data", ""),  # the list, with the ids in its detail
     ]
     with app.app_context():
         lookup = db.session.execute(
