@@ -29,6 +29,7 @@ from kcc.extensions import db, utcnow
 from kcc.governance.audit import record_event
 from kcc.governance.models import AuditAction
 from kcc.intake.models import Question, QuestionEvent, QuestionEventKind
+from kcc.memory import exempt_long_lived_objects_from_collection
 from kcc.nlp import store
 from kcc.nlp.classifier import Prediction, TextClassifier
 from kcc.nlp.coldstart import ColdStartSuggester
@@ -213,6 +214,7 @@ def load_classifier(version: ModelVersion) -> TextClassifier:
                 except OSError as error:  # gone or unreadable: as unusable as a tampered file
                     raise store.ModelStoreError(f"{path}: {error.strerror}") from error
                 cache.loaded[version.id] = loaded
+                exempt_long_lived_objects_from_collection()
     return loaded
 
 

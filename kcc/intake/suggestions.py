@@ -19,6 +19,7 @@ from sqlalchemy import select
 from kcc.classification.services import classify
 from kcc.extensions import db
 from kcc.intake.models import AnswerSource, Question
+from kcc.memory import exempt_long_lived_objects_from_collection
 from kcc.nlp.similarity import AnswerDocument, AnswerIndex
 from kcc.nlp.store import ModelStoreError
 from kcc.privacy.masking import mask_personal_data
@@ -71,7 +72,9 @@ def index_cache() -> IndexCache:
 def build_index(crisis_id: int) -> CachedIndex:
     """Read the crisis's recent answers and index them."""
     documents = load_answer_documents(crisis_id, limit=current_app.config["SUGGESTION_INDEX_SIZE"])
-    return CachedIndex(AnswerIndex(documents), time.monotonic())
+    cached = CachedIndex(AnswerIndex(documents), time.monotonic())
+    exempt_long_lived_objects_from_collection()
+    return cached
 
 
 def rebuild_in_background(app: Flask, cache: IndexCache, crisis_id: int) -> None:

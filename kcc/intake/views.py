@@ -203,8 +203,9 @@ def suggest() -> Response:
 def mine() -> str:
     """The agent's registrations of today."""
     questions = queries.registered_today_by(current_user.id)
-    log_list_view("mijn vragen", questions)
-    return render_template("intake/mine.html", questions=questions)
+    page = render_template("intake/mine.html", questions=questions)
+    log_list_view("mijn vragen", questions)  # after rendering: the commit expires the rows
+    return page
 
 
 @bp.route("")
@@ -218,8 +219,9 @@ def search() -> str:
     criteria = form.to_criteria() if form.validate() else queries.SearchCriteria()
     page = min(max(request.args.get("page", 1, type=int), 1), queries.MAX_PAGE)
     results = queries.search_questions(criteria, page=page)
-    log_list_view(f"zoeken, pagina {page}", results.items)
-    return render_template("intake/search.html", form=form, results=results)
+    html = render_template("intake/search.html", form=form, results=results)
+    log_list_view(f"zoeken, pagina {page}", results.items)  # after rendering, as above
+    return html
 
 
 @bp.route("/<int:question_id>")
