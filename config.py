@@ -72,8 +72,6 @@ class Config:
     RATELIMIT_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute"
     LOG_JSON = True
-    # Suggestions: how many recent answered questions per crisis are matched while typing, and
-    # how many seconds an index may be old before it is rebuilt (new answers appear after that).
     # How long a SQLite write waits for another writer before it reports the database busy.
     SQLITE_BUSY_TIMEOUT_MS = 5000
     # Roles that must log in with a second factor (TOTP); production adds administrators.
@@ -83,9 +81,22 @@ class Config:
     # Days each kind of data is kept (kcc/privacy/retention.py explains the defaults);
     # `flask --app kcc purge` removes what is older.
     RETENTION_DAYS: dict[str, int] = {}
+    # Suggestions: how many recent answered questions per crisis are matched while typing, and
+    # how many seconds an index may be old before it is rebuilt (new answers appear after that).
     SUGGESTION_INDEX_SIZE = 20_000
     SUGGESTION_INDEX_TTL = 300
     SUGGESTION_INDEX_REFRESH_IN_BACKGROUND = True
+    # Escalation deadlines count working hours only: these opening hours (Dutch local time) on
+    # these days, without Dutch public holidays and the extra closed days (YYYY-MM-DD list).
+    OPENING_HOURS = "08:30-17:00"
+    OPENING_DAYS = "ma-vr"
+    CLOSED_DAYS: tuple[str, ...] = ()
+    # An open item this many working hours before its deadline counts as nearly due.
+    NEARLY_DUE_HOURS = 4.0
+    # Department suggestions learn from this many recent routings, refreshed this often (s).
+    ROUTING_INDEX_SIZE = 5_000
+    ROUTING_INDEX_TTL = 300
+    MAIL_TIMEOUT = 10.0
 
     @classmethod
     def settings(cls, environ: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
@@ -105,6 +116,12 @@ class Config:
         values["MAIL_PASSWORD"] = environ.get("SMTP_PASSWORD") or None
         values["MAIL_USE_TLS"] = read_bool(environ.get("SMTP_STARTTLS"), default=False)
         values["MAIL_SENDER"] = environ.get("SMTP_SENDER", "kcc@localhost")
+        values["MAIL_TIMEOUT"] = float(environ.get("SMTP_TIMEOUT", str(cls.MAIL_TIMEOUT)))
+        values["OPENING_HOURS"] = environ.get("KCC_OPENING_HOURS", cls.OPENING_HOURS)
+        values["OPENING_DAYS"] = environ.get("KCC_OPENING_DAYS", cls.OPENING_DAYS)
+        values["CLOSED_DAYS"] = tuple(
+            day.strip() for day in environ.get("KCC_CLOSED_DAYS", "").split(",") if day.strip()
+        )
         if environ.get("RATELIMIT_STORAGE_URI"):
             values["RATELIMIT_STORAGE_URI"] = environ["RATELIMIT_STORAGE_URI"]
         return values
@@ -146,6 +163,7 @@ class TestingConfig(Config):
     LOG_JSON = False
     SUGGESTION_INDEX_TTL = 0  # tests see every answer they just stored ...
     SUGGESTION_INDEX_REFRESH_IN_BACKGROUND = False  # ... at once
+    ROUTING_INDEX_TTL = 0  # and every routing correction
     SQLITE_BACKGROUND_CHECKPOINT = False  # no thread per test app; SQLite checkpoints itself
 
 

@@ -60,10 +60,12 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Mount one blueprint per capability."""
+    import kcc.api.escalations  # noqa: F401  (adds the escalation routes to the API blueprint)
     from kcc.admin.views import bp as admin_bp
     from kcc.api.views import bp as api_bp
     from kcc.auth.views import bp as auth_bp
     from kcc.classification.views import bp as classification_bp
+    from kcc.escalation.views import bp as escalation_bp
     from kcc.governance.views import bp as governance_bp
     from kcc.intake.views import bp as intake_bp
     from kcc.main.views import bp as main_bp
@@ -71,6 +73,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(intake_bp, url_prefix="/questions")
+    app.register_blueprint(escalation_bp, url_prefix="/queue")
     app.register_blueprint(classification_bp, url_prefix="/classification")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(governance_bp, url_prefix="/admin")

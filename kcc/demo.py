@@ -11,9 +11,10 @@ from sqlalchemy import select
 
 from kcc.auth.models import Role, User
 from kcc.auth.services import hash_password
+from kcc.escalation.mailing import ensure_default_template
 from kcc.extensions import db
 from kcc.reference.crisis_templates import CRISIS_TEMPLATES
-from kcc.reference.models import Department, Municipality
+from kcc.reference.models import Crisis, Department, Municipality
 from kcc.reference.services import add_crisis_from_template
 
 # Veiligheidsregio Gooi en Vechtstreek (CBS gemeentecodes, 2026).
@@ -67,6 +68,7 @@ def demo_password(instance_path: Path, given: str | None) -> str:
 def seed_demo(password: str) -> DemoSummary:
     """Add whatever demo data is missing; running it again changes nothing."""
     created = {"gemeenten": 0, "afdelingen": 0, "crises": 0, "onderwerpen": 0, "gebruikers": 0}
+    created["e-mailsjablonen"] = 0
     municipalities = {m.cbs_code: m for m in db.session.execute(select(Municipality)).scalars()}
     for code, name in GOOI_EN_VECHTSTREEK:
         if code not in municipalities:
@@ -85,6 +87,10 @@ def seed_demo(password: str) -> DemoSummary:
         )
         created["crises"] += crisis_added
         created["onderwerpen"] += topics_added
+    # Every crisis gets the standard answer letter, for the coordinator to adapt.
+    db.session.flush()
+    for crisis in db.session.execute(select(Crisis)).scalars():
+        created["e-mailsjablonen"] += ensure_default_template(crisis)
     existing_users = set(db.session.execute(select(User.username)).scalars())
     usernames = tuple(role.value for role in Role)
     password_hash = hash_password(password)

@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
+from kcc.exceptions import Conflict, Forbidden, KccError, NotFound
 from kcc.extensions import db
 
 ERROR_TEXTS: dict[int, tuple[str, str]] = {
@@ -14,6 +15,7 @@ ERROR_TEXTS: dict[int, tuple[str, str]] = {
     403: ("Geen toegang", "U heeft geen rechten voor deze pagina."),
     404: ("Pagina niet gevonden", "Deze pagina bestaat niet (meer). Controleer het adres."),
     405: ("Niet toegestaan", "Deze handeling is op deze pagina niet mogelijk."),
+    409: ("Conflict", "Deze handeling past niet bij de huidige stand van het record."),
     413: ("Te groot", "Wat u verstuurde is te groot."),
     429: (
         "Te veel pogingen",
@@ -57,6 +59,16 @@ def handle_csrf_error(error: CSRFError) -> tuple[Response | str, int]:
     )
 
 
+def handle_domain_error(error: KccError) -> tuple[Response | str, int]:
+    """A rule a service enforced (not found, not allowed, conflicting): say which, in Dutch."""
+    db.session.rollback()
+    code = DOMAIN_ERROR_CODES.get(type(error), 400)
+    return render_error(code, str(error))
+
+
+DOMAIN_ERROR_CODES: dict[type[KccError], int] = {NotFound: 404, Forbidden: 403, Conflict: 409}
+
+
 def handle_unexpected_error(error: Exception) -> tuple[Response | str, int]:
     """Log an unhandled exception with its request id and show the 500 page."""
     db.session.rollback()
@@ -67,6 +79,7 @@ def handle_unexpected_error(error: Exception) -> tuple[Response | str, int]:
 def register_error_handlers(app: Flask) -> None:
     """Install the handlers on the app."""
     app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(KccError, handle_domain_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(InternalServerError, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected_error)

@@ -33,3 +33,11 @@ class ValidationFailed(KccError):
 
 class NotFound(KccError):
     """The thing asked for does not exist."""
+
+
+class Conflict(KccError):
+    """The request clashes with the record's current state (claimed, moved on, changed)."""
+
+
+class Forbidden(KccError):
+    """The user may not do this to this record."""

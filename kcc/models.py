@@ -2,6 +2,19 @@
 
 from kcc.auth.models import ApiToken, Role, User
 from kcc.classification.models import ModelKind, ModelVersion, Sentiment
+from kcc.escalation.models import (
+    CallOutcome,
+    DeliveryStatus,
+    EmailTemplate,
+    Escalation,
+    EscalationState,
+    EscalationStep,
+    FollowUp,
+    FollowUpKind,
+    Priority,
+    SavedView,
+    StepKind,
+)
 from kcc.governance.models import AuditAction, AuditEvent
 from kcc.intake.models import (
     AnswerSource,
@@ -21,21 +34,32 @@ __all__ = [
     "ApiToken",
     "AuditAction",
     "AuditEvent",
+    "CallOutcome",
     "CallerType",
     "Channel",
     "ContactDetails",
     "ContactPreference",
     "Crisis",
+    "DeliveryStatus",
     "Department",
+    "EmailTemplate",
+    "Escalation",
+    "EscalationState",
+    "EscalationStep",
+    "FollowUp",
+    "FollowUpKind",
     "ModelKind",
     "ModelVersion",
     "Municipality",
+    "Priority",
     "Question",
     "QuestionEvent",
     "QuestionEventKind",
     "QuestionStatus",
     "Role",
+    "SavedView",
     "Sentiment",
+    "StepKind",
     "Topic",
     "User",
 ]

@@ -31,6 +31,7 @@ from kcc.nlp.training import (
 )
 from kcc.reference.models import Crisis
 from tests.helpers import TEST_PASSWORD, AuthActions
+from tests.smtp_server import RejectingSmtpServer, SmtpServer
 
 
 def is_postgres(url: str) -> bool:
@@ -187,3 +188,40 @@ def active_models(app: Flask, demo: None, shipped_models: dict[str, Trained]) ->
             now=now,
         )
         activate_version(version.id, now=now)
+
+
+# Mail: real SMTP servers on localhost, started once per run and emptied before each test.
+
+
+@pytest.fixture(scope="session")
+def _smtp_server_session() -> Iterator[SmtpServer]:
+    """An SMTP server that accepts everything, shared by the whole run."""
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp_server(_smtp_server_session: SmtpServer) -> SmtpServer:
+    """The run's accepting SMTP server, without the messages of earlier tests."""
+    _smtp_server_session.clear()
+    return _smtp_server_session
+
+
+@pytest.fixture(scope="session")
+def _rejecting_smtp_server_session() -> Iterator[RejectingSmtpServer]:
+    """An SMTP server that refuses every recipient, shared by the whole run."""
+    server = RejectingSmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def rejecting_smtp_server(
+    _rejecting_smtp_server_session: RejectingSmtpServer,
+) -> RejectingSmtpServer:
+    """The run's rejecting SMTP server, without the messages of earlier tests."""
+    _rejecting_smtp_server_session.clear()
+    return _rejecting_smtp_server_session

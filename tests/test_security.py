@@ -31,6 +31,9 @@ EXPECTED_ACCESS: dict[str, set[str]] = {
     "/questions/history": {"agent", "coordinator", "specialist"},
     "/classification/review": {"coordinator", "analyst"},
     "/classification/models": {"analyst", "admin"},
+    "/queue": {"coordinator", "specialist"},
+    "/queue/templates": {"coordinator"},
+    "/queue/templates/new": {"coordinator"},
     "/admin/audit": {"admin"},
     "/admin/subject-requests": {"admin"},
 }

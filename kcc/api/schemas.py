@@ -20,7 +20,7 @@ SERVICE_FIELD_TO_API_FIELD = {
     "email": "contact.email",
     "preferred_contact": "contact.preferred_contact",
 }
-TEXT_FIELDS = ("text", "channel", "caller_type", "municipality", "crisis", "answer")
+TEXT_FIELDS = ("text", "channel", "caller_type", "municipality", "crisis", "answer", "priority")
 CONTACT_FIELDS = ("name", "phone", "email", "preferred_contact")
 
 
@@ -103,6 +103,7 @@ def question_input_from(
         ),
         related_question_id=body.get("related_question_id"),
         submission_token=submission_token,
+        priority=body.get("priority") or None,
     )
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kcc.extensions import UTCDateTime, db, utcnow
@@ -63,6 +63,8 @@ class User(UserMixin, db.Model):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_counter: Mapped[int | None]
+    # E-mail when work is assigned to me or its deadline nears (switched off per user).
+    notify_by_email: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     @property
     def has_two_factor(self) -> bool:

@@ -24,6 +24,8 @@ ACTION_LABELS = {
     AuditAction.SUBJECT_EXPORT: "Inzageverzoek: gegevens geëxporteerd",
     AuditAction.SUBJECT_ERASURE: "Verwijderverzoek: gegevens geanonimiseerd",
     AuditAction.TWO_FACTOR_CHANGED: "Tweede factor gewijzigd",
+    AuditAction.ESCALATION_CHANGED: "Doorzetting gewijzigd",
+    AuditAction.EMAIL_SENT: "E-mail aan beller verstuurd",
 }
 
 

@@ -27,6 +27,8 @@ class AuditAction(StrEnum):
     SUBJECT_EXPORT = "subject_export"
     SUBJECT_ERASURE = "subject_erasure"
     TWO_FACTOR_CHANGED = "two_factor_changed"
+    ESCALATION_CHANGED = "escalation_changed"
+    EMAIL_SENT = "email_sent"
 
 
 # Login traces are kept shorter than the rest of the log (6 months, see retention).

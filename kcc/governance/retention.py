@@ -7,12 +7,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 
+from kcc.escalation.models import Escalation, EscalationStep, FollowUp
 from kcc.extensions import db, utcnow
 from kcc.governance.audit import record_event
 from kcc.governance.models import LOGIN_ACTIONS, AuditAction, AuditEvent
 from kcc.intake.models import ContactDetails, Question, QuestionEvent
+from kcc.privacy.masking import mask_personal_data
 from kcc.privacy.retention import RetentionPolicy
 
 BATCH_SIZE = 1_000
@@ -38,12 +40,49 @@ def current_policy() -> RetentionPolicy:
     return RetentionPolicy.from_days(current_app.config["RETENTION_DAYS"])
 
 
+def contact_expired(before: datetime) -> ColumnElement[bool]:
+    """Contact details older than `before`, unless a call-back still needs them.
+
+    An open escalation keeps them however old; a closed one counts from its closing, so a
+    caller can still be reached about a slow case right up to its end.
+    """
+    still_needed = (
+        select(Escalation.id)
+        .where(
+            Escalation.question_id == ContactDetails.question_id,
+            or_(Escalation.is_open.is_(True), Escalation.closed_at >= before),
+        )
+        .exists()
+    )
+    return and_(ContactDetails.created_at < before, ~still_needed)
+
+
 def expired_contact_ids(before: datetime, limit: int) -> list[int]:
     return list(
         db.session.execute(
-            select(ContactDetails.id).where(ContactDetails.created_at < before).limit(limit)
+            select(ContactDetails.id).where(contact_expired(before)).limit(limit)
         ).scalars()
     )
+
+
+def delete_contacts(ids: list[int]) -> None:
+    """Remove contact details; e-mails sent to the caller lose their address and names too."""
+    question_ids = select(ContactDetails.question_id).where(ContactDetails.id.in_(ids))
+    escalation_ids = select(Escalation.id).where(Escalation.question_id.in_(question_ids))
+    for follow_up in db.session.execute(
+        select(FollowUp).where(
+            FollowUp.escalation_id.in_(escalation_ids), FollowUp.email_to.is_not(None)
+        )
+    ).scalars():
+        anonymise_follow_up(follow_up)
+    db.session.execute(delete(ContactDetails).where(ContactDetails.id.in_(ids)))
+
+
+def anonymise_follow_up(follow_up: FollowUp) -> None:
+    """Keep that an e-mail went out, not to whom or with which personal data in it."""
+    follow_up.email_to = None
+    follow_up.body = mask_personal_data(follow_up.body)
+    follow_up.email_subject = mask_personal_data(follow_up.email_subject or "")
 
 
 def expired_question_ids(before: datetime, limit: int) -> list[int]:
@@ -71,6 +110,12 @@ def expired_audit_ids(before_login: datetime, before_other: datetime, limit: int
 def delete_questions(ids: list[int]) -> None:
     """Remove questions with their history and contact details; links to them are cut."""
     db.session.execute(delete(QuestionEvent).where(QuestionEvent.question_id.in_(ids)))
+    escalation_ids = select(Escalation.id).where(Escalation.question_id.in_(ids))
+    db.session.execute(delete(FollowUp).where(FollowUp.escalation_id.in_(escalation_ids)))
+    db.session.execute(
+        delete(EscalationStep).where(EscalationStep.escalation_id.in_(escalation_ids))
+    )
+    db.session.execute(delete(Escalation).where(Escalation.question_id.in_(ids)))
     db.session.execute(delete(ContactDetails).where(ContactDetails.question_id.in_(ids)))
     db.session.execute(
         update(Question)
@@ -103,7 +148,7 @@ def count_expired(report: PurgeReport, policy: RetentionPolicy, now: datetime) -
     before_audit = policy.expired_before("audit_events", now)
     counts = {
         "contact_details": select(func.count(ContactDetails.id)).where(
-            ContactDetails.created_at < policy.expired_before("contact_details", now)
+            contact_expired(policy.expired_before("contact_details", now))
         ),
         "questions": select(func.count(Question.id)).where(
             Question.received_at < policy.expired_before("questions", now)
@@ -135,7 +180,7 @@ def purge_expired(
         report,
         "contact_details",
         lambda limit: expired_contact_ids(contact_before, limit),
-        lambda ids: db.session.execute(delete(ContactDetails).where(ContactDetails.id.in_(ids))),
+        delete_contacts,
         batch_size,
     )
     purge_in_batches(

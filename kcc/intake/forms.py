@@ -26,6 +26,7 @@ from wtforms.validators import (
 )
 
 from kcc.classification.models import Sentiment
+from kcc.escalation.models import Priority
 from kcc.intake.models import (
     AnswerSource,
     CallerType,
@@ -144,6 +145,15 @@ class QuestionForm(DutchForm):
     )
     escalate = BooleanField("Doorzetten naar coördinator")
     callback_requested = BooleanField("Beller wil teruggebeld of gemaild worden")
+    # Escalations only; empty is normaal, and rules raise it (pers, negative sentiment).
+    priority = SelectField(
+        "Prioriteit bij doorzetten",
+        choices=[
+            SelectChoice("", "Normaal"),
+            *(SelectChoice(p.value, p.label) for p in Priority if p != Priority.NORMAAL),
+        ],
+        validators=[Optional()],
+    )
     contact_name = StringField("Naam", validators=[Optional(), Length(max=160)])
     contact_phone = TelField(
         "Telefoonnummer",
@@ -213,6 +223,7 @@ class QuestionForm(DutchForm):
             answer_source_id=self.answer_source_id.data,
             submission_token=self.submission_token.data or None,
             topic_id=self.topic_id.data,
+            priority=self.priority.data or None,
             sentiment=self.sentiment.data or None,
         )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -11,6 +12,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from kcc.auth.models import User
 from kcc.extensions import UTCDateTime, db, utcnow
 from kcc.reference.models import Crisis, Municipality, Topic
+
+if TYPE_CHECKING:  # the escalation package builds on this one, not the other way round
+    from kcc.escalation.models import Escalation
 
 
 class Channel(StrEnum):
@@ -124,6 +128,9 @@ class Question(db.Model):
     )
     events: Mapped[list[QuestionEvent]] = relationship(
         back_populates="question", order_by="QuestionEvent.id", cascade="all, delete-orphan"
+    )
+    escalation: Mapped[Escalation | None] = relationship(
+        back_populates="question", uselist=False, cascade="all, delete-orphan"
     )
 
     def __repr__(self) -> str:

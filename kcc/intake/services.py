@@ -12,6 +12,8 @@ from sqlalchemy.exc import IntegrityError
 
 from kcc.classification.models import Sentiment
 from kcc.classification.services import apply_classification, classify, set_confirmed_labels
+from kcc.escalation.models import Priority
+from kcc.escalation.opening import open_escalation
 from kcc.exceptions import NotFound, ValidationFailed
 from kcc.extensions import db, utcnow
 from kcc.governance.audit import record_event
@@ -79,6 +81,9 @@ class QuestionInput:
     # What the agent chose; both together confirm the labels (they become training data).
     topic_id: int | None = None
     sentiment: str | None = None
+    # Escalations only: the urgency the agent chose (rules may raise it) and why it goes on.
+    priority: str | None = None
+    escalation_reason: str = ""
 
     @property
     def needs_contact(self) -> bool:
@@ -135,6 +140,10 @@ def question_rule_violations(data: QuestionInput) -> Iterator[tuple[str, str]]:
             yield "topic_id", "Kies een onderwerp van de gekozen crisis."
     if data.sentiment and data.sentiment not in {s.value for s in Sentiment}:
         yield "sentiment", "Kies negatief, neutraal of positief."
+    if data.priority and data.priority not in {p.value for p in Priority}:
+        yield "priority", "Kies spoed, hoog, normaal of laag."
+    if NUL in data.escalation_reason or len(data.escalation_reason) > MAX_ANSWER_LENGTH:
+        yield "escalation_reason", "De reden is te lang of bevat een onzichtbaar teken."
     if data.related_question_id is not None and not db.session.get(
         Question, data.related_question_id
     ):
@@ -235,6 +244,15 @@ def register_question(
         QuestionEvent(at=now, user_id=user_id, kind=QuestionEventKind.REGISTERED.value)
     )
     label_question(question, data, user_id=user_id, now=now)
+    if data.needs_contact:
+        # The work item is stored with the question, in the same transaction.
+        open_escalation(
+            question,
+            user_id=user_id,
+            now=now,
+            chosen_priority=Priority(data.priority) if data.priority else None,
+            reason=data.escalation_reason,
+        )
     if data.related_question_id is not None:
         question.events.append(
             QuestionEvent(

@@ -8,32 +8,19 @@ keeps answering, so new answers show up within minutes and a keystroke never wai
 
 from __future__ import annotations
 
-import threading
-import time
-from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Flask, current_app
+from flask import current_app
 from sqlalchemy import select
 
 from kcc.classification.services import classify
 from kcc.extensions import db
+from kcc.index_cache import IndexCache, fresh_index, index_cache_named
 from kcc.intake.models import AnswerSource, Question
-from kcc.memory import exempt_long_lived_objects_from_collection
 from kcc.nlp.similarity import AnswerDocument, AnswerIndex
 from kcc.nlp.store import ModelStoreError
 from kcc.privacy.masking import mask_personal_data
 from kcc.reference.models import Topic
-
-EXTENSION_KEY = "kcc.suggestion_indexes"
-
-
-@dataclass
-class CachedIndex:
-    """An index and when it was built (monotonic seconds)."""
-
-    index: AnswerIndex
-    built_at: float
 
 
 def load_answer_documents(crisis_id: int, *, limit: int) -> list[AnswerDocument]:
@@ -55,59 +42,25 @@ def load_answer_documents(crisis_id: int, *, limit: int) -> list[AnswerDocument]
     ]
 
 
-@dataclass
-class IndexCache:
-    """This app's per-crisis indexes, the lock that guards them, and rebuilds under way."""
-
-    indexes: dict[int, CachedIndex] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    rebuilding: set[int] = field(default_factory=set)
-
-
 def index_cache() -> IndexCache:
-    """The cache kept on the current app (one per process)."""
-    return current_app.extensions.setdefault(EXTENSION_KEY, IndexCache())
-
-
-def build_index(crisis_id: int) -> CachedIndex:
-    """Read the crisis's recent answers and index them."""
-    documents = load_answer_documents(crisis_id, limit=current_app.config["SUGGESTION_INDEX_SIZE"])
-    cached = CachedIndex(AnswerIndex(documents), time.monotonic())
-    exempt_long_lived_objects_from_collection()
-    return cached
-
-
-def rebuild_in_background(app: Flask, cache: IndexCache, crisis_id: int) -> None:
-    """Replace a stale index without making a typing agent wait the seconds it takes."""
-    with cache.lock:
-        if crisis_id in cache.rebuilding:
-            return
-        cache.rebuilding.add(crisis_id)
-
-    def rebuild() -> None:
-        try:
-            with app.app_context():
-                cache.indexes[crisis_id] = build_index(crisis_id)
-                db.session.remove()
-        finally:
-            cache.rebuilding.discard(crisis_id)
-
-    threading.Thread(target=rebuild, name=f"suggestions-{crisis_id}", daemon=True).start()
+    """This process's answer indexes, one per crisis."""
+    return index_cache_named("suggestions")
 
 
 def answer_index_for(crisis_id: int) -> AnswerIndex:
-    """Return an index for the crisis; a stale one is refreshed behind the scenes."""
-    cache = index_cache()
-    cached = cache.indexes.get(crisis_id)
-    ttl = current_app.config["SUGGESTION_INDEX_TTL"]
-    if cached is not None and time.monotonic() - cached.built_at < ttl:
-        return cached.index
-    if cached is not None and current_app.config["SUGGESTION_INDEX_REFRESH_IN_BACKGROUND"]:
-        rebuild_in_background(current_app._get_current_object(), cache, crisis_id)  # type: ignore[attr-defined]
-        return cached.index
-    cached = build_index(crisis_id)  # the first request of a process waits for it
-    cache.indexes[crisis_id] = cached
-    return cached.index
+    """Return an index over the crisis's recent answers; a stale one refreshes itself."""
+    config = current_app.config
+
+    def build() -> AnswerIndex:
+        return AnswerIndex(load_answer_documents(crisis_id, limit=config["SUGGESTION_INDEX_SIZE"]))
+
+    return fresh_index(
+        index_cache(),
+        crisis_id,
+        build,
+        ttl=config["SUGGESTION_INDEX_TTL"],
+        refresh_in_background=config["SUGGESTION_INDEX_REFRESH_IN_BACKGROUND"],
+    )
 
 
 def predicted_labels(crisis_id: int, text: str) -> tuple[dict[str, Any] | None, Any]:

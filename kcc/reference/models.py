@@ -43,6 +43,8 @@ class Crisis(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     is_active: Mapped[bool] = mapped_column(default=True)
     start_date: Mapped[date]
+    # Service level for escalations: answered within this many working hours (two days).
+    response_hours: Mapped[float] = mapped_column(default=17.0, server_default="17")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     topics: Mapped[list[Topic]] = relationship(
@@ -64,6 +66,8 @@ class Topic(db.Model):
     name: Mapped[str] = mapped_column(String(160))
     description: Mapped[str] = mapped_column(Text, default="")
     default_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    # A topic may need a faster (or slower) answer than its crisis; empty means the crisis's.
+    response_hours: Mapped[float | None]
     is_active: Mapped[bool] = mapped_column(default=True)
 
     crisis: Mapped[Crisis] = relationship(back_populates="topics")

@@ -8,6 +8,7 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
 
+from kcc.escalation.models import FollowUp
 from kcc.extensions import db
 from kcc.governance.models import AuditAction, AuditEvent
 from kcc.governance.retention import purge_expired
@@ -18,8 +19,13 @@ from kcc.reference.models import Crisis, Municipality
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
-def register_at(app: Flask, days_ago: int, *, related: int | None = None) -> int:
-    """A call-back question received `days_ago` days before NOW, with contact details."""
+def register_at(
+    app: Flask, days_ago: int, *, related: int | None = None, handled: bool = True
+) -> int:
+    """A call-back question received `days_ago` days before NOW, with contact details.
+
+    When `handled`, its call-back was closed the day after it came in.
+    """
     with app.app_context():
         at = NOW - timedelta(days=days_ago)
         question = register_question(
@@ -37,6 +43,11 @@ def register_at(app: Flask, days_ago: int, *, related: int | None = None) -> int
             user_id=None,
             now=at,
         ).question
+        if handled:
+            escalation = question.escalation
+            escalation.state, escalation.is_open = "afgesloten", False
+            escalation.closed_at = at + timedelta(days=1)
+            db.session.commit()
         return question.id
 
 
@@ -95,3 +106,32 @@ def test_purge_command_reports_counts_and_retention_is_configurable(
     assert "contactgegevens: 1 zou verwijderen" in dry.output
     assert "contactgegevens: 1 verwijderd" in real.output
     assert count(app, ContactDetails) == 0 and count(app, Question) == 1
+
+
+def test_an_open_call_back_keeps_its_contact_details_and_a_closed_one_counts_from_closing(
+    app: Flask, demo: None
+) -> None:
+    still_open = register_at(app, 90, handled=False)
+    closed_recently = register_at(app, 90)
+    with app.app_context():
+        escalation = db.session.get(Question, closed_recently).escalation  # type: ignore[union-attr]
+        escalation.closed_at = NOW - timedelta(days=5)
+        escalation.follow_ups.append(
+            FollowUp(
+                kind="e-mail",
+                email_to="piet@example.nl",
+                email_subject="Antwoord",
+                body="Beste Piet, bel 06-12345678 als u vragen heeft.",
+            )
+        )
+        db.session.commit()
+
+        assert purge_expired(now=NOW).counts.get("contact_details", 0) == 0
+        later = purge_expired(now=NOW + timedelta(days=60))
+
+        assert later.counts["contact_details"] == 1
+        with_contact = set(db.session.execute(select(ContactDetails.question_id)).scalars())
+        assert with_contact == {still_open}
+        mail = db.session.execute(select(FollowUp)).scalar_one()
+        assert mail.email_to is None
+        assert "06-12345678" not in mail.body and "[TELEFOON]" in mail.body

@@ -1,0 +1,1 @@
+"""Escalation: the coordinator queue, deadlines, routing, claims, follow-up and e-mail."""
