@@ -90,10 +90,8 @@ class QueueFilterForm(DutchForm):
 class SavedViewForm(DutchForm):
     """Save the current filters under a name."""
 
-    name = StringField(
-        "Naam van de weergave",
-        validators=[DataRequired(message="Geef de weergave een naam."), Length(max=80)],
-    )
+    # Checked by the service: a flash message suits this one-field form in the queue's header.
+    name = StringField("Naam van de weergave", validators=[Optional(), Length(max=80)])
     query = HiddenField(validators=[Length(max=1000)])
 
 

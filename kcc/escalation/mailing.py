@@ -23,6 +23,7 @@ from kcc.escalation.services import (
     check_text,
     commit_change,
     get_escalation,
+    refuses_stale_changes,
 )
 from kcc.exceptions import Conflict, Forbidden, NotFound, ValidationFailed
 from kcc.extensions import db, utcnow
@@ -146,6 +147,7 @@ def check_email(email: ComposedEmail) -> None:
         raise ValidationFailed.from_errors(errors)
 
 
+@refuses_stale_changes()
 def send_email_answer(
     escalation_id: int, email: ComposedEmail, *, user: User, now: datetime | None = None
 ) -> FollowUp:

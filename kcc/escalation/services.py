@@ -8,8 +8,11 @@ such a change: two claims of one item cannot both succeed, on SQLite or PostgreS
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import wraps
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
@@ -45,6 +48,7 @@ from kcc.reference.models import Department
 from kcc.security import Permission, role_has_permission
 
 S = EscalationState
+F = TypeVar("F", bound=Callable[..., Any])
 
 # The states an item may move to from each state. Assigning (nieuw → toegewezen) and claiming
 # go through their own functions, because they also set who owns the item.
@@ -207,13 +211,30 @@ def log_step(
 
 
 def commit_change(escalation: Escalation, now: datetime) -> None:
-    """Store a change; if someone else changed the item first, roll back and say so."""
+    """Store a change (a concurrent one surfaces as StaleDataError, see below)."""
     escalation.updated_at = now
-    try:
-        db.session.commit()
-    except StaleDataError as error:
-        db.session.rollback()
-        raise Conflict(CONFLICT_MESSAGE) from error
+    db.session.commit()
+
+
+def refuses_stale_changes(message: str = CONFLICT_MESSAGE) -> Callable[[F], F]:
+    """Turn "someone else changed this item first" into a Conflict with a clear message.
+
+    The version check fires wherever SQLAlchemy writes the item: at commit, or earlier when a
+    query autoflushes. Either way the whole change is rolled back; nothing half-done stays.
+    """
+
+    def decorator(change: F) -> F:
+        @wraps(change)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return change(*args, **kwargs)
+            except StaleDataError as error:
+                db.session.rollback()
+                raise Conflict(message) from error
+
+        return guarded  # type: ignore[return-value]
+
+    return decorator
 
 
 def escalate_question(
@@ -278,6 +299,9 @@ def check_text(value: str, field: str, *, required: str | None = None) -> None:
         raise ValidationFailed(required, field=field)
 
 
+@refuses_stale_changes(
+    "Iemand anders was u net voor en heeft deze vraag opgepakt. Kies een andere vraag."
+)
 def claim(
     escalation_id: int, *, user: User, seen_version: int | None = None, now: datetime | None = None
 ) -> Escalation:
@@ -305,12 +329,7 @@ def claim(
         to_state=escalation.state,
         detail=f"Opgepakt door {user.display_name}.",
     )
-    try:
-        commit_change(escalation, now)
-    except Conflict:
-        raise Conflict(
-            "Iemand anders was u net voor en heeft deze vraag opgepakt. Kies een andere vraag."
-        ) from None
+    commit_change(escalation, now)
     return escalation
 
 
@@ -324,6 +343,7 @@ def get_escalation_for_claim(escalation_id: int, user: User) -> Escalation:
     return escalation
 
 
+@refuses_stale_changes()
 def assign(
     escalation_id: int,
     *,
@@ -400,6 +420,7 @@ def routing_targets(
     return department, assignee
 
 
+@refuses_stale_changes()
 def transition(
     escalation_id: int,
     to_state: str,
@@ -475,6 +496,7 @@ def apply_transition(
         question.status = QuestionStatus.DOORGEZET.value
 
 
+@refuses_stale_changes()
 def change_priority(
     escalation_id: int,
     priority: str,
@@ -506,6 +528,7 @@ def change_priority(
     return escalation
 
 
+@refuses_stale_changes()
 def add_follow_up(
     escalation_id: int,
     kind: str,

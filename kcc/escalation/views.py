@@ -138,7 +138,7 @@ def save_view() -> Response:
         except ValidationFailed as error:
             flash(str(error), "error")
     else:
-        flash("Geef de weergave een naam (hoogstens 80 tekens).", "error")
+        flash("Geef de weergave een naam van hoogstens 80 tekens.", "error")
     return redirect(url_for("escalation.queue") + "?" + (form.query.data or ""))
 
 
