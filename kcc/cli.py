@@ -13,6 +13,7 @@ from kcc import demo
 from kcc.auth import services as auth_services
 from kcc.auth.models import Role
 from kcc.classification import services as classification_services
+from kcc.escalation import notifications
 from kcc.exceptions import KccError
 from kcc.governance import retention
 from kcc.privacy import masking
@@ -33,6 +34,8 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(train_command)
     app.cli.add_command(classify_command)
     app.cli.add_command(purge_command)
+    app.cli.add_command(notify_deadlines_command)
+    app.cli.add_command(digest_command)
 
 
 @click.command("create-user")
@@ -182,3 +185,26 @@ def purge_command(dry_run: bool) -> None:
     verb = "zou verwijderen" if dry_run else "verwijderd"
     for kind in ("contact_details", "questions", "audit_events"):
         click.echo(f"{PURGE_LABELS[kind]}: {report.counts.get(kind, 0)} {verb}")
+
+
+def echo_notifications(what: str, report: notifications.NotificationReport) -> None:
+    """Print how many e-mails went out, and why any failed; exit 1 when some failed."""
+    click.echo(f"{what}: {report.sent} verstuurd, {report.failed} mislukt")
+    for error in report.errors:
+        click.echo(f"  {error}", err=True)
+    if report.failed:
+        raise SystemExit(1)
+
+
+@click.command("notify-deadlines")
+@with_appcontext
+def notify_deadlines_command() -> None:
+    """Warn owners whose items near their deadline (run every 15 minutes, e.g. from cron)."""
+    echo_notifications("Termijnmeldingen", notifications.notify_deadlines())
+
+
+@click.command("digest")
+@with_appcontext
+def digest_command() -> None:
+    """Mail coordinators the overdue items (run once a working day, e.g. at 08:00)."""
+    echo_notifications("Dagoverzichten", notifications.send_daily_digest())

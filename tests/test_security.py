@@ -15,6 +15,7 @@ PUBLIC_ENDPOINTS = {"auth.login", "auth.login_code", "static", "api.openapi"}
 EXPECTED_ACCESS: dict[str, set[str]] = {
     "/": set(ALL_ROLES),
     "/account/two-factor": set(ALL_ROLES),
+    "/account/notifications": set(ALL_ROLES),
     "/admin/": {"admin"},
     "/admin/municipalities": {"admin"},
     "/admin/municipalities/new": {"admin"},

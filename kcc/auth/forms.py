@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField, SubmitField
+from wtforms import BooleanField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
 
@@ -38,3 +38,9 @@ class CodeForm(FlaskForm):
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
     )
     submit = SubmitField("Doorgaan")
+
+
+class NotificationForm(FlaskForm):
+    """Whether work assigned to me and nearing deadlines reach me by e-mail."""
+
+    notify_by_email = BooleanField("Stuur mij een e-mail bij nieuw werk en naderende termijnen")

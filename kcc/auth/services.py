@@ -243,3 +243,9 @@ def find_user_by_token(token: str, *, now: datetime | None = None) -> User | Non
     api_token.last_used_at = now or utcnow()
     db.session.commit()
     return api_token.user
+
+
+def set_email_notifications(user: User, *, enabled: bool) -> None:
+    """Switch a user's e-mail notifications on or off."""
+    user.notify_by_email = enabled
+    db.session.commit()

@@ -19,7 +19,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from kcc.auth import services, two_factor
-from kcc.auth.forms import CodeForm, LoginForm
+from kcc.auth.forms import CodeForm, LoginForm, NotificationForm
 from kcc.auth.loaders import SESSION_VERSION_KEY
 from kcc.auth.models import User
 from kcc.exceptions import ValidationFailed
@@ -158,6 +158,18 @@ def two_factor_settings() -> str | Response:
         secret=secret,
         qr_code=two_factor.qr_code_data_uri(uri),
     )
+
+
+@bp.route("/account/notifications", methods=["GET", "POST"])
+@login_required
+def notification_settings() -> str | Response:
+    """Switch e-mail notifications (assigned work, nearing deadlines, daily digest) on or off."""
+    form = NotificationForm(notify_by_email=current_user.notify_by_email)
+    if form.validate_on_submit():
+        services.set_email_notifications(current_user, enabled=bool(form.notify_by_email.data))
+        flash("Uw keuze is bewaard.", "success")
+        return redirect(url_for("auth.notification_settings"))
+    return render_template("auth/notifications.html", form=form)
 
 
 @bp.before_app_request

@@ -199,7 +199,11 @@ class EscalateForm(DutchForm):
 
     priority = SelectField(
         "Prioriteit",
-        choices=[SelectChoice("", "Normaal (regels kunnen verhogen)"), *PRIORITY_CHOICES],
+        choices=[
+            SelectChoice("", "Normaal (regels kunnen verhogen)"),
+            *(choice for choice in PRIORITY_CHOICES if choice.value != Priority.NORMAAL),
+        ],
+        validators=[Optional()],
     )
     reason = TextAreaField(
         "Waarom doorzetten?", validators=[Optional(), NOTE_LENGTH], render_kw={"rows": 3}

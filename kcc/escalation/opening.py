@@ -105,7 +105,9 @@ def open_escalation(
         created_at=now,
         updated_at=now,
     )
-    route_new_escalation(escalation, question)
+    # The item joins the session with its question, after it is complete: no flush before.
+    with db.session.no_autoflush:
+        route_new_escalation(escalation, question)
     escalation.steps.append(
         EscalationStep(
             at=now,

@@ -334,10 +334,17 @@ def claim(
 
 
 def get_escalation_for_claim(escalation_id: int, user: User) -> Escalation:
-    """An item the user may claim (also one routed nowhere yet)."""
+    """An item the user may claim (also one routed nowhere yet).
+
+    An item someone already owns is a conflict, not a permission problem: the claim lost.
+    """
     escalation = db.session.get(Escalation, escalation_id)
     if escalation is None:
         raise NotFound("Deze doorzetting bestaat niet.")
+    if escalation.assignee_id is not None and role_has_permission(
+        user.role, Permission.ANSWER_ESCALATIONS
+    ):
+        return escalation  # claim() answers with who has it
     if not can_claim(user, escalation):
         raise Forbidden("U kunt alleen vragen van uw eigen afdeling oppakken.")
     return escalation
@@ -364,7 +371,10 @@ def assign(
     department, assignee = routing_targets(department_id, assignee_id)
     if department is None and assignee is None:
         raise ValidationFailed("Kies een afdeling of een behandelaar.", field="department_id")
-    if assignee is not None and department is None:
+    if assignee is not None and assignee.role == Role.SPECIALIST and assignee.department:
+        # A specialist works for one department: the item goes where the person is.
+        department = assignee.department
+    elif assignee is not None and department is None:
         department = assignee.department
     previous = escalation.state
     escalation.department_id = department.id if department else None
@@ -408,15 +418,6 @@ def routing_targets(
         or not role_has_permission(assignee.role, Permission.ANSWER_ESCALATIONS)
     ):
         raise ValidationFailed("Kies een behandelaar die vragen beantwoordt.", field="assignee_id")
-    if (
-        assignee is not None
-        and department is not None
-        and assignee.role == Role.SPECIALIST
-        and assignee.department_id != department.id
-    ):
-        raise ValidationFailed(
-            "Deze behandelaar werkt niet bij de gekozen afdeling.", field="assignee_id"
-        )
     return department, assignee
 
 
@@ -536,6 +537,7 @@ def add_follow_up(
     user: User,
     outcome: str | None = None,
     body: str = "",
+    seen_version: int | None = None,
     now: datetime | None = None,
 ) -> FollowUp:
     """Log a call attempt, a note or the final answer (e-mails go through `mailing`)."""
@@ -543,6 +545,7 @@ def add_follow_up(
     escalation = get_escalation(escalation_id, user)
     if not can_work_on(user, escalation):
         raise Forbidden("Alleen de behandelaar of de coördinator legt follow-up vast.")
+    check_version(escalation, seen_version)
     follow_up = build_follow_up(kind, outcome, body)
     follow_up.created_by_id = user.id
     follow_up.created_at = now

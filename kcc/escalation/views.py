@@ -367,7 +367,11 @@ def answer(escalation_id: int) -> Response | tuple[str, int]:
     if form.validate_on_submit():
         try:
             services.add_follow_up(
-                escalation_id, "antwoord", user=current_user, body=form.body.data or ""
+                escalation_id,
+                "antwoord",
+                user=current_user,
+                body=form.body.data or "",
+                seen_version=form.version.data,
             )
             escalation = load(escalation_id)
             if form.mark_answered.data and escalation.state == EscalationState.IN_BEHANDELING:

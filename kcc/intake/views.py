@@ -19,6 +19,7 @@ from flask_login import current_user
 from sqlalchemy.exc import DBAPIError
 from werkzeug.wrappers import Response
 
+from kcc.escalation import services as escalation_services
 from kcc.exceptions import NotFound, ValidationFailed
 from kcc.extensions import db
 from kcc.governance.audit import record_and_commit
@@ -238,6 +239,11 @@ def detail(question_id: int) -> str:
         record_and_commit(
             AuditAction.VIEW_PERSONAL_DATA, object_type="question", object_id=question.id
         )
+    escalation = question.escalation
     return render_template(
-        "intake/detail.html", question=question, may_see_personal_data=may_see_personal_data
+        "intake/detail.html",
+        question=question,
+        may_see_personal_data=may_see_personal_data,
+        may_see_escalation=escalation is not None
+        and escalation_services.can_see(current_user, escalation),
     )
