@@ -15,12 +15,15 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
+from kcc.escalation.models import Escalation
 from kcc.exceptions import ValidationFailed
 from kcc.extensions import db, utcnow
 from kcc.governance.audit import record_event
 from kcc.governance.models import AuditAction
+from kcc.governance.retention import anonymise_follow_up
 from kcc.intake.contact_rules import is_valid_email, normalise_email, normalise_phone
 from kcc.intake.models import ContactDetails, Question, QuestionEvent
+from kcc.privacy.masking import mask_personal_data
 
 MAX_MATCHES = 500
 MIN_NAME_LENGTH = 4  # "Jan" alone would find half the region
@@ -112,7 +115,43 @@ def question_export(question: Question) -> dict[str, Any]:
             {"at": event.at.isoformat(), "what": event.kind, "detail": event.detail}
             for event in question.events
         ],
+        "escalation": escalation_export(question.escalation) if question.escalation else None,
     }
+
+
+def escalation_export(escalation: Escalation) -> dict[str, Any]:
+    """The follow-up of an escalated question: its steps, calls, notes and e-mails."""
+    return {
+        "state": escalation.state,
+        "deadline": escalation.deadline.isoformat(),
+        "reason": escalation.reason,
+        "final_answer": escalation.final_answer,
+        "steps": [
+            {"at": step.at.isoformat(), "what": step.kind, "detail": step.detail}
+            for step in escalation.steps
+        ],
+        "follow_ups": [
+            {
+                "at": follow_up.created_at.isoformat(),
+                "kind": follow_up.kind,
+                "outcome": follow_up.outcome,
+                "text": follow_up.body,
+                "email_to": follow_up.email_to,
+                "email_subject": follow_up.email_subject,
+                "delivery_status": follow_up.delivery_status,
+            }
+            for follow_up in escalation.follow_ups
+        ],
+    }
+
+
+def anonymise_escalation(escalation: Escalation) -> None:
+    """Keep what was done, not who it was about: texts masked, e-mail addresses gone."""
+    escalation.reason = mask_personal_data(escalation.reason)
+    if escalation.final_answer:
+        escalation.final_answer = mask_personal_data(escalation.final_answer)
+    for follow_up in escalation.follow_ups:
+        anonymise_follow_up(follow_up)
 
 
 def export_subject_data(query: SubjectQuery, *, now: datetime | None = None) -> dict[str, Any]:
@@ -141,6 +180,8 @@ def anonymise_subject_data(query: SubjectQuery, *, now: datetime | None = None) 
         question.text = question.text_masked
         if question.answer is not None:
             question.answer = question.answer_masked
+        if question.escalation is not None:
+            anonymise_escalation(question.escalation)
         question.events.append(
             QuestionEvent(at=now, kind="geanonimiseerd", detail="Op verzoek van de betrokkene.")
         )

@@ -6,6 +6,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from kcc.escalation.models import FollowUp
 from kcc.extensions import db
 from kcc.governance.models import AuditEvent
 from kcc.intake.models import ContactDetails, Question
@@ -48,6 +49,18 @@ def test_a_persons_data_is_found_exported_and_anonymised(
     )
     by_mail = register(app, "Mail van olena.k@example.com over school", None)
     other = register(app, "Iemand anders over opvang", ContactInput(phone="0698765432"))
+    with app.app_context():
+        # Her call-back was answered by e-mail: that follow-up is hers too.
+        escalation = db.session.get(Question, hers).escalation  # type: ignore[union-attr]
+        escalation.follow_ups.append(
+            FollowUp(
+                kind="e-mail",
+                email_to="olena.k@example.com",
+                email_subject="Uw vraag",
+                body="Beste mevrouw Kovalenko, bel 06-12345678 gerust.",
+            )
+        )
+        db.session.commit()
     auth.login("admin")
 
     found = post(client, phone="+31 6 1234 5678", email="Olena.K@example.com", search="Zoeken")
@@ -64,6 +77,8 @@ def test_a_persons_data_is_found_exported_and_anonymised(
         "Olena K. vraagt naar leefgeld, 06-12345678",
         "Mail van olena.k@example.com over school",
     }
+    her_export = next(q for q in data["questions"] if q["question"].startswith("Olena"))
+    assert her_export["escalation"]["follow_ups"][0]["email_to"] == "olena.k@example.com"
     assert unconfirmed.status_code == 422  # type: ignore[attr-defined]
     assert anonymised.status_code == 302  # type: ignore[attr-defined]
     with app.app_context():
@@ -71,6 +86,8 @@ def test_a_persons_data_is_found_exported_and_anonymised(
         assert "06-12345678" not in texts[hers] and "[TELEFOON]" in texts[hers]
         assert "olena.k@example.com" not in texts[by_mail]
         assert texts[other] == "Iemand anders over opvang"
+        mail = db.session.execute(select(FollowUp)).scalar_one()
+        assert mail.email_to is None and "06-12345678" not in mail.body
         contacts = list(db.session.execute(select(ContactDetails.question_id)).scalars())
         assert contacts == [other]
         actions = list(db.session.execute(select(AuditEvent.action)).scalars())
