@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
+from kcc.api.schemas import api_errors
 from kcc.api.views import api_permission_required, api_user, bp, error_response
 from kcc.auth.models import User
 from kcc.escalation import mailing, services
@@ -23,12 +24,20 @@ from kcc.reference.models import Department
 from kcc.security import Permission
 
 STATUS_OF = {NotFound: 404, Forbidden: 403, Conflict: 409, ValidationFailed: 422}
+# The services name fields as the forms do; the API's request bodies call them this.
+ESCALATION_FIELD_TO_API_FIELD = {"department_id": "department", "assignee_id": "user"}
 
 
 def domain_error(error: KccError) -> tuple[Response, int]:
-    """A service's refusal as the API's error body and status."""
+    """A service's refusal as the API's error body (with the API's field names) and status."""
     db.session.rollback()
-    errors = error.errors if isinstance(error, ValidationFailed) else {"": [str(error)]}
+    if isinstance(error, ValidationFailed):
+        errors = {
+            ESCALATION_FIELD_TO_API_FIELD.get(field, field): messages
+            for field, messages in api_errors(error.errors).items()
+        }
+    else:
+        errors = {"": [str(error)]}
     return error_response(STATUS_OF.get(type(error), 400), errors)
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from kcc.auth.models import User
 from kcc.escalation.models import DeliveryStatus, EmailTemplate, Escalation, FollowUp, FollowUpKind
 from kcc.escalation.services import (
+    CLOSED_MESSAGE,
     can_manage,
     can_work_on,
     check_text,
@@ -156,6 +157,8 @@ def send_email_answer(
     escalation = get_escalation(escalation_id, user)
     if not can_work_on(user, escalation):
         raise Forbidden("Alleen de behandelaar of de coördinator mailt de beller.")
+    if not escalation.is_open:
+        raise Conflict(CLOSED_MESSAGE)
     check_email(email)
     settings = MailSettings.from_config(current_app.config)
     follow_up = FollowUp(

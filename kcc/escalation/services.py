@@ -85,6 +85,7 @@ TRANSITION_LABELS: dict[tuple[EscalationState, EscalationState], str] = {
 
 MAX_NOTE_LENGTH = 10_000
 REASON_MESSAGE = "Geef een reden op; die komt in het logboek."
+CLOSED_MESSAGE = "Deze vraag is afgesloten; heropen haar eerst."
 CONFLICT_MESSAGE = (
     "Iemand anders heeft deze vraag net gewijzigd. De pagina toont nu de nieuwe stand; "
     "controleer die en probeer het opnieuw."
@@ -309,11 +310,11 @@ def claim(
     now = now or utcnow()
     escalation = get_escalation_for_claim(escalation_id, user)
     check_version(escalation, seen_version)
+    if not escalation.is_open:
+        raise Conflict(CLOSED_MESSAGE)
     if escalation.assignee_id is not None:
         owner = "u" if escalation.assignee_id == user.id else escalation.assignee.display_name
         raise Conflict(f"Deze vraag is al opgepakt door {owner}.")
-    if not escalation.is_open:
-        raise Conflict("Deze vraag is afgesloten; heropen haar eerst.")
     previous = escalation.state
     escalation.assignee_id = user.id
     if escalation.department_id is None and user.department_id is not None:
@@ -367,7 +368,7 @@ def assign(
     escalation = get_escalation(escalation_id, user)
     check_version(escalation, seen_version)
     if not escalation.is_open:
-        raise Conflict("Deze vraag is afgesloten; heropen haar eerst.")
+        raise Conflict(CLOSED_MESSAGE)
     department, assignee = routing_targets(department_id, assignee_id)
     if department is None and assignee is None:
         raise ValidationFailed("Kies een afdeling of een behandelaar.", field="department_id")
@@ -547,6 +548,9 @@ def add_follow_up(
         raise Forbidden("Alleen de behandelaar of de coördinator legt follow-up vast.")
     check_version(escalation, seen_version)
     follow_up = build_follow_up(kind, outcome, body)
+    # A closed item keeps its answer; a note (the caller rang to say thanks) may still be added.
+    if not escalation.is_open and follow_up.kind != FollowUpKind.NOTE:
+        raise Conflict(CLOSED_MESSAGE)
     follow_up.created_by_id = user.id
     follow_up.created_at = now
     escalation.follow_ups.append(follow_up)

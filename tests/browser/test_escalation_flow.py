@@ -83,7 +83,7 @@ def test_agent_escalates_coordinator_assigns_specialist_answers_by_email(
     expect(page.get_by_text("Status: In behandeling.")).to_be_visible()
     page.get_by_role("radio", name="Belpoging").check()
     page.get_by_label("Uitkomst van de belpoging").select_option(label="Voicemail")
-    page.get_by_role("textbox", name="Notitie").fill("Ingesproken, ze belt terug of krijgt een mail.")
+    page.get_by_role("textbox", name="Notitie").fill("Ingesproken; ze krijgt ook een mail.")
     page.get_by_role("button", name="Vastleggen", exact=True).click()
     expect(page.get_by_text("Belpoging: Voicemail")).to_be_visible()
     page.get_by_role("textbox", name="Definitief antwoord").fill(
