@@ -189,6 +189,10 @@ def test_the_path_from_new_to_closed_is_logged_with_who_and_why(
             ("beantwoord", "afgesloten", "coordinator"),
         ]
         assert any("Vraagt BSN op" in step.detail for step in closed.steps)
+        # A closed item keeps its answer until someone reopens it; a note can still be added.
+        with pytest.raises(Conflict, match="heropen"):
+            services.add_follow_up(item, "antwoord", user=specialist, body="Toch anders.")
+        services.add_follow_up(item, "notitie", user=specialist, body="Beller bedankte ons.")
         # The specialist was told by e-mail (whether the mail server took it is logged too).
         assert any(
             step.kind == "melding" and "aan Demo Vakspecialist" in step.detail
