@@ -11,6 +11,7 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    FloatField,
     PasswordField,
     SelectChoice,
     SelectField,
@@ -24,6 +25,7 @@ from wtforms.validators import (
     EqualTo,
     InputRequired,
     Length,
+    NumberRange,
     Optional,
     Regexp,
 )
@@ -209,6 +211,26 @@ def start_date_field() -> DateField:
     )
 
 
+def response_hours_field(*, required: bool) -> FloatField:
+    """The escalation service level in working hours."""
+    return FloatField(
+        "Termijn doorzettingen (werkuren)",
+        validators=[
+            Optional(),
+            NumberRange(min=0.5, max=425, message="Kies een termijn tussen 0,5 en 425 werkuren."),
+        ],
+        default=17.0 if required else None,
+        description=(
+            "Binnen hoeveel werkuren een doorgezette vraag beantwoord moet zijn; 17 is twee "
+            "werkdagen (ook als u het leeg laat). Weekenden, feestdagen en uren buiten "
+            "openingstijd tellen niet mee."
+            if required
+            else "Leeg laten: de termijn van de crisis geldt."
+        ),
+        render_kw={"inputmode": "decimal"},
+    )
+
+
 class CrisisCreateForm(AdminForm):
     """Add a crisis, optionally with the topics of a template."""
 
@@ -231,6 +253,7 @@ class CrisisCreateForm(AdminForm):
     description = description_field()
     start_date = start_date_field()
     is_active = active_field(description="Op actieve crises registreren medewerkers vragen.")
+    response_hours = response_hours_field(required=True)
     template = SelectField(
         "Sjabloon",
         choices=TEMPLATE_CHOICES,
@@ -245,6 +268,7 @@ class CrisisCreateForm(AdminForm):
             start_date=self.start_date.data or date.today(),
             description=self.description.data or "",
             is_active=bool(self.is_active.data),
+            response_hours=float(self.response_hours.data or 17.0),
         )
 
 
@@ -255,6 +279,7 @@ class CrisisEditForm(AdminForm):
     description = description_field()
     start_date = start_date_field()
     is_active = active_field(description="Op actieve crises registreren medewerkers vragen.")
+    response_hours = response_hours_field(required=True)
     submit = SubmitField("Opslaan")
 
     def to_crisis(self) -> CrisisInput:
@@ -264,6 +289,7 @@ class CrisisEditForm(AdminForm):
             start_date=self.start_date.data or date.today(),
             description=self.description.data or "",
             is_active=bool(self.is_active.data),
+            response_hours=float(self.response_hours.data or 17.0),
         )
 
 
@@ -309,6 +335,7 @@ class TopicCreateForm(AdminForm):
     description = description_field()
     default_department_id = default_department_field()
     is_active = active_field(description="Alleen actieve onderwerpen zijn te kiezen.")
+    response_hours = response_hours_field(required=False)
     submit = SubmitField("Onderwerp toevoegen")
 
     def to_topic(self) -> TopicInput:
@@ -318,6 +345,7 @@ class TopicCreateForm(AdminForm):
             description=self.description.data or "",
             default_department_id=self.default_department_id.data,
             is_active=bool(self.is_active.data),
+            response_hours=self.response_hours.data,
         )
 
 
@@ -328,6 +356,7 @@ class TopicEditForm(AdminForm):
     description = description_field()
     default_department_id = default_department_field()
     is_active = active_field(description="Alleen actieve onderwerpen zijn te kiezen.")
+    response_hours = response_hours_field(required=False)
     submit = SubmitField("Opslaan")
 
     def to_topic(self) -> TopicInput:
@@ -337,6 +366,7 @@ class TopicEditForm(AdminForm):
             description=self.description.data or "",
             default_department_id=self.default_department_id.data,
             is_active=bool(self.is_active.data),
+            response_hours=self.response_hours.data,
         )
 
 

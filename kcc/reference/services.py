@@ -46,6 +46,8 @@ class CrisisInput:
     start_date: date
     description: str = ""
     is_active: bool = True
+    # Service level for escalations, in working hours (see kcc/escalation/calendar.py).
+    response_hours: float = 17.0
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,22 @@ class TopicInput:
     description: str = ""
     default_department_id: int | None = None
     is_active: bool = True
+    # Empty: the crisis's service level applies.
+    response_hours: float | None = None
+
+
+# Half an hour up to ten working weeks: anything outside is a typo, not a service level.
+MIN_RESPONSE_HOURS = 0.5
+MAX_RESPONSE_HOURS = 425.0
+
+
+def check_response_hours(hours: float | None) -> None:
+    """Refuse a service level no contact centre would mean."""
+    if hours is not None and not MIN_RESPONSE_HOURS <= hours <= MAX_RESPONSE_HOURS:
+        raise ValidationFailed(
+            f"Kies een termijn tussen {MIN_RESPONSE_HOURS:g} en {MAX_RESPONSE_HOURS:g} werkuren.",
+            field="response_hours",
+        )
 
 
 def commit_unless_duplicate(message: str, *, field: str) -> None:
@@ -249,6 +267,8 @@ def apply_crisis_details(crisis: Crisis, data: CrisisInput) -> None:
     crisis.description = data.description.strip()
     crisis.start_date = data.start_date
     crisis.is_active = data.is_active
+    check_response_hours(data.response_hours)
+    crisis.response_hours = data.response_hours
 
 
 def create_crisis(code: str, data: CrisisInput, *, template_code: str | None = None) -> Crisis:
@@ -299,6 +319,8 @@ def apply_topic_details(topic: Topic, data: TopicInput) -> None:
     topic.description = data.description.strip()
     topic.default_department_id = data.default_department_id
     topic.is_active = data.is_active
+    check_response_hours(data.response_hours)
+    topic.response_hours = data.response_hours
 
 
 def create_topic(crisis_id: int, code: str, data: TopicInput) -> Topic:

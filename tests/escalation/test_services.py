@@ -290,3 +290,21 @@ def test_of_simultaneous_claims_exactly_one_wins(
             select(Escalation.assignee_id).where(Escalation.id.in_(items))
         ).scalars()
         assert all(owner is not None for owner in owners)
+
+
+def test_a_topics_own_service_level_overrides_the_crisis(app: Flask, region: Region) -> None:
+    with app.app_context():
+        topic = db.session.execute(
+            select(Topic).where(Topic.crisis_id == region.oekraine, Topic.code == "leefgeld")
+        ).scalar_one()
+        topic.response_hours = 8.5  # one working day
+        db.session.commit()
+        topic_id = topic.id
+
+    item = escalate_question(app, region, topic_id=topic_id, now=FRIDAY_AFTERNOON)
+
+    with app.app_context():
+        found = escalation(app, item)
+        assert found.response_hours == 8.5
+        # One hour on Friday, 7.5 on Monday: Monday 16:00.
+        assert found.deadline == datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
