@@ -24,6 +24,7 @@ from flask import current_app
 from sqlalchemy import func, select, update
 
 from kcc.classification.models import ModelKind, ModelVersion, Sentiment
+from kcc.escalation.models import Escalation
 from kcc.exceptions import NotFound, ValidationFailed
 from kcc.extensions import db, utcnow
 from kcc.governance.audit import record_event
@@ -455,6 +456,14 @@ def set_confirmed_labels(
     """Record a person's topic and sentiment; they become training labels."""
     check_labels(question.crisis_id, topic_id, sentiment)
     question.topic_id = topic_id
+    # The queue filters on its own copy of the topic. A plain UPDATE: relabelling is no change
+    # to the work item, so it must not collide with someone claiming it at the same moment.
+    if question.id is not None:  # a question being registered has no work item yet
+        db.session.execute(
+            update(Escalation)
+            .where(Escalation.question_id == question.id)
+            .values(topic_id=topic_id)
+        )
     question.sentiment = sentiment
     question.needs_review = False
     question.labels_confirmed_by_id = user_id

@@ -106,18 +106,25 @@ class Escalation(db.Model):
     __table_args__ = (
         # The queue reads open items in urgency order; this index hands them over in that
         # order, so a page of fifty costs the same with five hundred or fifty thousand open.
-        Index("ix_escalation_queue", "is_open", "deadline", "priority_rank", "id"),
-        Index("ix_escalation_assignee_open", "assignee_id", "is_open"),
-        Index("ix_escalation_department_open", "department_id", "is_open"),
+        # With the state in it, it also covers the counts per state of all open and of the
+        # overdue items (a range on the deadline), without reading the table.
+        Index("ix_escalation_queue", "is_open", "deadline", "priority_rank", "id", "state"),
+        # Counts per state for each filter: each index covers its own count.
+        Index("ix_escalation_assignee_open", "assignee_id", "is_open", "state"),
+        Index("ix_escalation_department_open", "department_id", "is_open", "state"),
+        Index("ix_escalation_crisis_open", "crisis_id", "is_open", "state"),
+        Index("ix_escalation_municipality_open", "municipality_id", "is_open", "state"),
+        Index("ix_escalation_topic_open", "topic_id", "is_open", "state"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("question.id"), unique=True)
-    # Copied from the question (they never change after registration) so the queue filters
-    # without a join.
-    crisis_id: Mapped[int] = mapped_column(ForeignKey("crisis.id"), index=True)
-    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)
-    state: Mapped[str] = mapped_column(String(20), index=True)
+    # Copied from the question so the queue filters and counts without a join. Crisis and
+    # municipality never change; the topic follows the question's (set_confirmed_labels).
+    crisis_id: Mapped[int] = mapped_column(ForeignKey("crisis.id"))
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("topic.id"))
+    state: Mapped[str] = mapped_column(String(20))
     is_open: Mapped[bool] = mapped_column(default=True, server_default=true())
     priority: Mapped[str] = mapped_column(String(10))
     priority_rank: Mapped[int]

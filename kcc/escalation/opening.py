@@ -93,6 +93,7 @@ def open_escalation(
         question=question,
         crisis_id=question.crisis_id,
         municipality_id=question.municipality_id,
+        topic_id=question.topic_id,
         state=EscalationState.NIEUW.value,
         is_open=True,
         priority=decision.priority.value,

@@ -129,11 +129,7 @@ def filter_conditions(criteria: QueueFilter) -> list[ColumnElement[bool]]:
     if criteria.priority:
         conditions.append(Escalation.priority == criteria.priority)
     if criteria.topic_id:
-        conditions.append(
-            Escalation.question_id.in_(
-                select(Question.id).where(Question.topic_id == criteria.topic_id)
-            )
-        )
+        conditions.append(Escalation.topic_id == criteria.topic_id)
     return conditions
 
 

@@ -188,18 +188,19 @@ def log_step(
     detail: str = "",
 ) -> None:
     """Append a step to the item's timeline and a line to the audit log."""
-    escalation.steps.append(
-        EscalationStep(
-            at=now,
-            user_id=user.id if user else None,
-            kind=kind.value,
-            from_state=from_state,
-            to_state=to_state,
-            detail=detail,
-        )
-    )
-    # No flush yet: the change is written once, at commit, with one version increment.
+    # No flush yet (loading the steps or the acting user would trigger one): the change is
+    # written once, at commit, as one UPDATE with one version increment.
     with db.session.no_autoflush:
+        escalation.steps.append(
+            EscalationStep(
+                at=now,
+                user_id=user.id if user else None,
+                kind=kind.value,
+                from_state=from_state,
+                to_state=to_state,
+                detail=detail,
+            )
+        )
         record_event(
             AuditAction.ESCALATION_CHANGED,
             object_type="escalation",

@@ -2,7 +2,7 @@
 
 Revision ID: 0006_escalation
 Revises: 0005_two_factor
-Create Date: 2026-11-23 13:47:22.474848
+Create Date: 2026-11-23 14:37:36.708536
 
 """
 from alembic import op
@@ -53,6 +53,7 @@ def upgrade():
     sa.Column('question_id', sa.Integer(), nullable=False),
     sa.Column('crisis_id', sa.Integer(), nullable=False),
     sa.Column('municipality_id', sa.Integer(), nullable=False),
+    sa.Column('topic_id', sa.Integer(), nullable=True),
     sa.Column('state', sa.String(length=20), nullable=False),
     sa.Column('is_open', sa.Boolean(), server_default=sa.true(), nullable=False),
     sa.Column('priority', sa.String(length=10), nullable=False),
@@ -80,17 +81,18 @@ def upgrade():
     sa.ForeignKeyConstraint(['municipality_id'], ['municipality.id'], name=op.f('fk_escalation_municipality_id_municipality')),
     sa.ForeignKeyConstraint(['question_id'], ['question.id'], name=op.f('fk_escalation_question_id_question')),
     sa.ForeignKeyConstraint(['suggested_department_id'], ['department.id'], name=op.f('fk_escalation_suggested_department_id_department')),
+    sa.ForeignKeyConstraint(['topic_id'], ['topic.id'], name=op.f('fk_escalation_topic_id_topic')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_escalation')),
     sa.UniqueConstraint('question_id', name=op.f('uq_escalation_question_id'))
     )
     with op.batch_alter_table('escalation', schema=None) as batch_op:
-        batch_op.create_index('ix_escalation_assignee_open', ['assignee_id', 'is_open'], unique=False)
+        batch_op.create_index('ix_escalation_assignee_open', ['assignee_id', 'is_open', 'state'], unique=False)
         batch_op.create_index(batch_op.f('ix_escalation_closed_at'), ['closed_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_escalation_crisis_id'), ['crisis_id'], unique=False)
-        batch_op.create_index('ix_escalation_department_open', ['department_id', 'is_open'], unique=False)
-        batch_op.create_index(batch_op.f('ix_escalation_municipality_id'), ['municipality_id'], unique=False)
-        batch_op.create_index('ix_escalation_queue', ['is_open', 'deadline', 'priority_rank', 'id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_escalation_state'), ['state'], unique=False)
+        batch_op.create_index('ix_escalation_crisis_open', ['crisis_id', 'is_open', 'state'], unique=False)
+        batch_op.create_index('ix_escalation_department_open', ['department_id', 'is_open', 'state'], unique=False)
+        batch_op.create_index('ix_escalation_municipality_open', ['municipality_id', 'is_open', 'state'], unique=False)
+        batch_op.create_index('ix_escalation_queue', ['is_open', 'deadline', 'priority_rank', 'id', 'state'], unique=False)
+        batch_op.create_index('ix_escalation_topic_open', ['topic_id', 'is_open', 'state'], unique=False)
 
     op.create_table('escalation_step',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -164,11 +166,11 @@ def downgrade():
 
     op.drop_table('escalation_step')
     with op.batch_alter_table('escalation', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_escalation_state'))
+        batch_op.drop_index('ix_escalation_topic_open')
         batch_op.drop_index('ix_escalation_queue')
-        batch_op.drop_index(batch_op.f('ix_escalation_municipality_id'))
+        batch_op.drop_index('ix_escalation_municipality_open')
         batch_op.drop_index('ix_escalation_department_open')
-        batch_op.drop_index(batch_op.f('ix_escalation_crisis_id'))
+        batch_op.drop_index('ix_escalation_crisis_open')
         batch_op.drop_index(batch_op.f('ix_escalation_closed_at'))
         batch_op.drop_index('ix_escalation_assignee_open')
 

@@ -18,7 +18,7 @@ from kcc.auth.services import create_api_token, hash_password
 from kcc.escalation import services
 from kcc.escalation.models import Escalation, EscalationStep
 from kcc.exceptions import Conflict, ValidationFailed
-from kcc.extensions import db
+from kcc.extensions import db, utcnow
 from kcc.intake.models import Question
 from kcc.reference.models import Topic
 from tests.escalation.conftest import Region, escalate_question
@@ -308,3 +308,26 @@ def test_a_topics_own_service_level_overrides_the_crisis(app: Flask, region: Reg
         assert found.response_hours == 8.5
         # One hour on Friday, 7.5 on Monday: Monday 16:00.
         assert found.deadline == datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+
+
+def test_a_corrected_topic_moves_the_item_in_the_queues_topic_filter(
+    app: Flask, region: Region
+) -> None:
+    from kcc.classification.services import set_confirmed_labels
+
+    item = escalate_question(app, region)
+    with app.app_context():
+        leefgeld = db.session.execute(
+            select(Topic.id).where(Topic.crisis_id == region.oekraine, Topic.code == "leefgeld")
+        ).scalar_one()
+        found = escalation(app, item)
+        version = found.version
+        set_confirmed_labels(
+            found.question, leefgeld, "neutraal", user_id=region.users["coordinator"], now=utcnow()
+        )
+        db.session.commit()
+
+        relabelled = escalation(app, item)
+        assert relabelled.topic_id == leefgeld
+        # Relabelling is no change to the work item: nobody's claim on it is refused.
+        assert relabelled.version == version
