@@ -52,7 +52,8 @@ test-postgres: setup-test
 test: lint test-sqlite test-postgres
 
 # Each script prints its figures; intake.py builds bench/data/million.sqlite first if missing.
-BENCHMARKS := bench/masking.py bench/masking_quality.py bench/classifier.py bench/intake.py
+BENCHMARKS := bench/masking.py bench/masking_quality.py bench/classifier.py bench/intake.py \
+	bench/escalation_queue.py bench/claims.py
 bench: $(VENV)/.installed-app
 	for script in $(BENCHMARKS); do $(BIN)/python $$script || exit 1; done
 
