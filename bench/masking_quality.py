@@ -1,6 +1,9 @@
 """Masking quality on texts written by someone else: recall of personal data, look-alikes kept.
 
-Run: .venv/bin/python bench/masking_quality.py   (targets: recall >= 99%, look-alikes kept >= 99%)
+Run: .venv/bin/python bench/masking_quality.py [--corpus PATH]
+     (targets: recall >= 99%, look-alikes kept >= 99%)
+     Without --corpus both shipped sets are scored: evaluation.jsonl (written alongside the rules)
+     and independent.jsonl (written by someone who never saw the masking code; the honest one).
 
 Reads kcc/data/masking/evaluation.jsonl: one JSON object per line with "text", "personal" (a list
 of {"value", "kind"}, kind being a placeholder word such as TELEFOON) and "lookalikes" (strings
@@ -18,6 +21,7 @@ Every missed item is listed with the masked text, so the rules can be fixed from
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 from collections import Counter
@@ -26,7 +30,8 @@ from pathlib import Path
 
 from kcc.privacy.masking import mask_personal_data
 
-DATA = Path(__file__).resolve().parent.parent / "kcc/data/masking/evaluation.jsonl"
+CORPORA = Path(__file__).resolve().parent.parent / "kcc/data/masking"
+DEFAULT_CORPORA = (CORPORA / "evaluation.jsonl", CORPORA / "independent.jsonl")
 TARGET = 0.99
 DIGIT_TRACE_KINDS = frozenset({"TELEFOON", "BSN", "IBAN"})
 LONG_DIGIT_RUN = re.compile(r"\d{4,}")
@@ -113,11 +118,11 @@ def excerpt(text: str) -> str:
     return text if len(text) <= EXCERPT_LENGTH else text[: EXCERPT_LENGTH - 1] + "…"
 
 
-def print_report(examples: list[dict], tally: Tally) -> None:
+def print_report(corpus: Path, examples: list[dict], tally: Tally) -> None:
     """Print figures per kind, the verdicts against the targets and every missed item."""
     caught = sum(tally.personal_caught.values())
     total = sum(tally.personal_total.values())
-    print(f"Masking quality on {DATA.relative_to(DATA.parents[3])}")
+    print(f"Masking quality on {corpus.name}")
     print(f"{len(examples)} texts, {total} personal values, {tally.lookalikes_total} look-alikes\n")
     print("Recall per kind (caught/total)")
     for kind in sorted(tally.personal_total):
@@ -145,9 +150,18 @@ def print_misses(title: str, misses: list[Miss]) -> None:
 
 
 def main() -> None:
-    """Score the evaluation set and print the report."""
-    examples = load_examples(DATA)
-    print_report(examples, score(examples))
+    """Score the evaluation sets and print a report for each."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, action="append", help="a JSONL evaluation set")
+    arguments = parser.parse_args()
+    for number, corpus in enumerate(arguments.corpus or DEFAULT_CORPORA):
+        if not corpus.exists():
+            print(f"{corpus}: not found, skipped")
+            continue
+        if number:
+            print("\n" + "=" * 72 + "\n")
+        examples = load_examples(corpus)
+        print_report(corpus, examples, score(examples))
 
 
 if __name__ == "__main__":
