@@ -279,6 +279,14 @@ def save_template(
     return template
 
 
+def get_template(template_id: int) -> EmailTemplate:
+    """A template by id, or NotFound."""
+    template = db.session.get(EmailTemplate, template_id)
+    if template is None:
+        raise NotFound("Dit sjabloon bestaat niet.")
+    return template
+
+
 def all_templates() -> list[EmailTemplate]:
     """Every template, per crisis and name."""
     return list(

@@ -132,6 +132,14 @@ def can_claim(user: User, escalation: Escalation) -> bool:
     return can_manage(user) or escalation.department_id in (None, user.department_id)
 
 
+def assignable_users() -> list[User]:
+    """Everyone an item can be assigned to: enabled users who answer escalations."""
+    users = db.session.execute(
+        select(User).where(User.is_enabled.is_(True)).order_by(User.full_name, User.username)
+    ).scalars()
+    return [u for u in users if role_has_permission(u.role, Permission.ANSWER_ESCALATIONS)]
+
+
 def get_escalation(escalation_id: int, user: User) -> Escalation:
     """Return an item the user may see, or raise NotFound / Forbidden."""
     escalation = db.session.get(Escalation, escalation_id)

@@ -8,10 +8,8 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from kcc.auth.models import User
 from kcc.escalation import mailing, queries, services
 from kcc.escalation.forms import (
     AnswerForm,
@@ -27,17 +25,16 @@ from kcc.escalation.forms import (
     TemplateForm,
     TransitionForm,
 )
-from kcc.escalation.models import EmailTemplate, Escalation, EscalationState
+from kcc.escalation.models import Escalation, EscalationState
 from kcc.escalation.opening import working_calendar
 from kcc.escalation.services import TRANSITION_LABELS
 from kcc.exceptions import Conflict, NotFound, ValidationFailed
-from kcc.extensions import db, utcnow
+from kcc.extensions import utcnow
 from kcc.governance.audit import record_and_commit
 from kcc.governance.models import AuditAction
 from kcc.intake.services import ContactInput, get_question
 from kcc.reference import services as reference_services
-from kcc.reference.models import Department
-from kcc.security import Permission, permission_required, role_has_permission, user_can
+from kcc.security import Permission, permission_required, user_can
 
 bp = Blueprint("escalation", __name__)
 
@@ -71,23 +68,6 @@ def default_view() -> queries.QueueView:
     return queries.QueueView.MINE
 
 
-def specialists() -> list[User]:
-    """Everyone an item can be assigned to."""
-    users = db.session.execute(
-        select(User).where(User.is_enabled.is_(True)).order_by(User.full_name, User.username)
-    ).scalars()
-    return [u for u in users if role_has_permission(u.role, Permission.ANSWER_ESCALATIONS)]
-
-
-def active_departments() -> list[Department]:
-    """Departments that take work, by name."""
-    return list(
-        db.session.execute(
-            select(Department).where(Department.is_active.is_(True)).order_by(Department.name)
-        ).scalars()
-    )
-
-
 @bp.route("")
 @permission_required(Permission.ANSWER_ESCALATIONS)
 def queue() -> str:
@@ -96,7 +76,7 @@ def queue() -> str:
     form.fill_choices(
         reference_services.list_crises_with_topics(),
         reference_services.list_municipalities(),
-        active_departments(),
+        reference_services.list_active_departments(),
     )
     if form.validate():
         criteria = form.to_filter(default_view())
@@ -174,7 +154,9 @@ def render_detail(escalation: Escalation, status: int = 200, **forms: Any) -> tu
         department_id=escalation.department_id or escalation.suggested_department_id,
         assignee_id=escalation.assignee_id,
     )
-    assign_form.fill_choices(active_departments(), specialists())
+    assign_form.fill_choices(
+        reference_services.list_active_departments(), services.assignable_users()
+    )
     email_form = forms.get("email_form") or prefilled_email_form(escalation)
     email_form.template_id.choices = [
         ("", "— standaardtekst —"),
@@ -276,7 +258,7 @@ def claim(escalation_id: int) -> Response:
 def assign(escalation_id: int) -> Response | tuple[str, int]:
     """Route the item to a department and/or a specialist."""
     form = AssignForm(prefix="assign")
-    form.fill_choices(active_departments(), specialists())
+    form.fill_choices(reference_services.list_active_departments(), services.assignable_users())
     if form.validate_on_submit():
         try:
             services.assign(
@@ -483,9 +465,7 @@ def templates() -> str:
 @permission_required(Permission.MANAGE_QUEUE)
 def template_form(template_id: int | None = None) -> Response | tuple[str, int]:
     """Write or change an e-mail template."""
-    template = db.session.get(EmailTemplate, template_id) if template_id else None
-    if template_id and template is None:
-        raise NotFound("Dit sjabloon bestaat niet.")
+    template = mailing.get_template(template_id) if template_id else None
     form = TemplateForm(obj=template)
     form.crisis_id.choices = [
         (str(c.id), c.name) for c in reference_services.list_crises_with_topics()

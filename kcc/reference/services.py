@@ -176,6 +176,15 @@ def list_departments() -> list[Department]:
     return list(db.session.execute(select(Department).order_by(Department.name)).scalars())
 
 
+def list_active_departments() -> list[Department]:
+    """Departments that take work, by name."""
+    return list(
+        db.session.execute(
+            select(Department).where(Department.is_active.is_(True)).order_by(Department.name)
+        ).scalars()
+    )
+
+
 def get_department(department_id: int) -> Department:
     """Return a department by id or raise NotFound."""
     department = db.session.get(Department, department_id)
