@@ -97,6 +97,8 @@ class Config:
     ROUTING_INDEX_SIZE = 5_000
     ROUTING_INDEX_TTL = 300
     MAIL_TIMEOUT = 10.0
+    # Argon2id (time cost, memory KiB, parallelism); None is the library's RFC 9106 profile.
+    PASSWORD_HASH_COST: tuple[int, int, int] | None = None
 
     @classmethod
     def settings(cls, environ: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
@@ -164,6 +166,8 @@ class TestingConfig(Config):
     SUGGESTION_INDEX_TTL = 0  # tests see every answer they just stored ...
     SUGGESTION_INDEX_REFRESH_IN_BACKGROUND = False  # ... at once
     ROUTING_INDEX_TTL = 0  # and every routing correction
+    # Cheap password hashing: the suite logs in hundreds of times; still real Argon2id.
+    PASSWORD_HASH_COST = (1, 1024, 1)
     SQLITE_BACKGROUND_CHECKPOINT = False  # no thread per test app; SQLite checkpoints itself
 
 
@@ -199,6 +203,7 @@ PRODUCTION_REQUIREMENTS = {
     "SESSION_COOKIE_SECURE": True,
     "SESSION_COOKIE_HTTPONLY": True,
     "WTF_CSRF_ENABLED": True,
+    "PASSWORD_HASH_COST": None,
 }
 
 

@@ -27,6 +27,9 @@ def configure_sqlite_connections(app: Flask) -> None:
     background = bool(app.config["SQLITE_BACKGROUND_CHECKPOINT"])
 
     def on_connect(dbapi_connection: Any, connection_record: Any) -> None:
+        # SQLite's own lower() only knows A-Z: "Олена" and "ÉÉN" would not match their lower
+        # case. PostgreSQL lowers every script; this makes SQLite do the same.
+        dbapi_connection.create_function("lower", 1, lower_any_script, deterministic=True)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={busy_timeout}")
@@ -43,6 +46,11 @@ def configure_sqlite_connections(app: Flask) -> None:
         path = db.engine.url.database
         if background and path and path != ":memory:":
             start_checkpointer(path, busy_timeout)
+
+
+def lower_any_script(value: object) -> object:
+    """lower() for SQLite with Unicode rules; NULL and numbers pass through."""
+    return value.lower() if isinstance(value, str) else value
 
 
 def checkpoint_forever(path: str, busy_timeout: int) -> None:

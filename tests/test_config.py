@@ -87,6 +87,7 @@ def test_an_unknown_environment_name_is_refused(tmp_path: Path) -> None:
         {"SESSION_COOKIE_SAMESITE": None},
         {"WTF_CSRF_ENABLED": False},
         {"DEBUG": True},
+        {"PASSWORD_HASH_COST": (1, 1024, 1)},
     ],
 )
 def test_production_refuses_insecure_overrides(

@@ -6,9 +6,11 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, has_app_context
 from sqlalchemy import select
 
 from kcc.auth.models import ApiToken, Role, User
@@ -26,9 +28,29 @@ LOCKOUT_DURATION = timedelta(minutes=15)
 TOKEN_PREFIX = "kcc_"  # noqa: S105  (a visible prefix, not a secret)
 
 # Argon2id with the library's RFC 9106 low-memory profile: a modern, memory-hard KDF.
-password_hasher = PasswordHasher()
-# Hashed once so a login for an unknown user costs as much as one for a known user.
-_UNKNOWN_USER_HASH = password_hasher.hash(secrets.token_hex(16))
+DEFAULT_PASSWORD_HASHER = PasswordHasher()
+
+
+@lru_cache(maxsize=4)
+def hasher_with_cost(time_cost: int, memory_cost: int, parallelism: int) -> PasswordHasher:
+    """An Argon2id hasher with explicit parameters (memory in KiB)."""
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
+
+
+def password_hasher() -> PasswordHasher:
+    """The hasher the configuration asks for: the default unless PASSWORD_HASH_COST is set.
+
+    Only the test suite sets it (hundreds of logins at full cost take minutes); production
+    refuses to start with it (config.check_production_settings).
+    """
+    cost = current_app.config.get("PASSWORD_HASH_COST") if has_app_context() else None
+    return hasher_with_cost(*cost) if cost else DEFAULT_PASSWORD_HASHER
+
+
+@lru_cache(maxsize=4)
+def unknown_user_hash(hasher: PasswordHasher) -> str:
+    """A hash to verify against when the user does not exist, so both cost the same time."""
+    return hasher.hash(secrets.token_hex(16))
 
 
 @dataclass(frozen=True)
@@ -55,16 +77,17 @@ def check_password_strength(password: str) -> None:
 
 def hash_password(password: str) -> str:
     """Return the Argon2id hash of a password."""
-    return password_hasher.hash(password)
+    return password_hasher().hash(password)
 
 
 def password_matches(user: User, password: str) -> bool:
     """Verify a password and upgrade the stored hash when the KDF parameters changed."""
+    hasher = password_hasher()
     try:
-        password_hasher.verify(user.password_hash, password)
+        hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
-    if password_hasher.check_needs_rehash(user.password_hash):
+    if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return True
 
@@ -84,7 +107,8 @@ def authenticate(username: str, password: str, *, now: datetime | None = None) -
     ).scalar_one_or_none()
     if user is None:
         try:
-            password_hasher.verify(_UNKNOWN_USER_HASH, password)
+            hasher = password_hasher()
+            hasher.verify(unknown_user_hash(hasher), password)
         except VerificationError:
             pass
         return None

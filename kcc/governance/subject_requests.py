@@ -20,7 +20,8 @@ from kcc.exceptions import ValidationFailed
 from kcc.extensions import db, utcnow
 from kcc.governance.audit import record_event
 from kcc.governance.models import AuditAction
-from kcc.governance.retention import anonymise_follow_up
+from kcc.governance.retention import anonymise_follow_up, current_policy
+from kcc.governance.subject_pdf import render_subject_pdf
 from kcc.intake.contact_rules import is_valid_email, normalise_email, normalise_phone
 from kcc.intake.models import ContactDetails, Question, QuestionEvent
 from kcc.privacy.masking import mask_personal_data
@@ -154,13 +155,15 @@ def anonymise_escalation(escalation: Escalation) -> None:
         anonymise_follow_up(follow_up)
 
 
-def export_subject_data(query: SubjectQuery, *, now: datetime | None = None) -> dict[str, Any]:
-    """An inzageverzoek: the person's data as JSON; the export is logged."""
+def export_subject_data(
+    query: SubjectQuery, *, now: datetime | None = None, file_format: str = "json"
+) -> dict[str, Any]:
+    """An inzageverzoek: the person's data, logged as an export in `file_format`."""
     questions = find_subject_questions(query)
     now = now or utcnow()
     record_event(
         AuditAction.SUBJECT_EXPORT,
-        detail=f"inzage op {query.describe()}: {len(questions)} vragen",
+        detail=f"inzage ({file_format}) op {query.describe()}: {len(questions)} vragen",
         now=now,
     )
     db.session.commit()
@@ -168,6 +171,12 @@ def export_subject_data(query: SubjectQuery, *, now: datetime | None = None) -> 
         "exported_at": now.isoformat(),
         "questions": [question_export(question) for question in questions],
     }
+
+
+def export_subject_pdf(query: SubjectQuery, *, now: datetime | None = None) -> bytes:
+    """An inzageverzoek as a PDF for the resident; logged like the JSON export."""
+    export = export_subject_data(query, now=now, file_format="pdf")
+    return render_subject_pdf(export, retention=current_policy())
 
 
 def anonymise_subject_data(query: SubjectQuery, *, now: datetime | None = None) -> int:

@@ -16,6 +16,7 @@ from kcc.governance.models import AuditAction, AuditEvent
 from kcc.governance.subject_requests import (
     anonymise_subject_data,
     export_subject_data,
+    export_subject_pdf,
     find_subject_questions,
 )
 from kcc.intake.models import Question
@@ -72,6 +73,9 @@ def subject_requests() -> str | Response | tuple[str, int]:
         try:
             if form.export.data:
                 return subject_export_response(export_subject_data(query))
+            # export_pdf is a plain <button> in the template, not a field of the form.
+            if request.form.get("export_pdf"):
+                return subject_pdf_response(export_subject_pdf(query))
             if form.anonymise.data:
                 if not form.confirm.data:
                     raise ValidationFailed(
@@ -106,3 +110,15 @@ def subject_export_response(data: dict[str, object]) -> Response:
     response = jsonify(data)
     response.headers["Content-Disposition"] = 'attachment; filename="inzageverzoek.json"'
     return response
+
+
+def subject_pdf_response(pdf: bytes) -> Response:
+    """The export as a PDF download that no browser or proxy keeps."""
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": 'attachment; filename="inzageverzoek.pdf"',
+            "Cache-Control": "no-store",
+        },
+    )
