@@ -359,12 +359,14 @@ def _find_phone_numbers(text: str) -> list[Span]:
 
 # --- BSN (burgerservicenummer) ---------------------------------------------------------------
 
-# Nine digits, compact or grouped 3-3-3 or 4-2-3 ("1234.56.782", as printed on documents).
+# Nine digits, compact or grouped 3-3-3 or 4-2-3 ("1234.56.782" as printed on documents,
+# "1234 56 782" as typed from them), with dots or spaces.
 # Not part of a longer number, a reference ("KCC-2026-…"), a decimal or an amount.
 _BSN = re.compile(
     r"""
     \d(?<![\w.,/€].)(?<!\d-.)(?<!€[ \t\u00a0].)
-    (?:\d{8}|\d\d(?P<separator>[ .])\d{3}(?P=separator)\d{3}|\d{3}\.\d{2}\.\d{3})
+    (?:\d{8}|\d\d(?P<separator>[ .])\d{3}(?P=separator)\d{3}
+      |\d{3}(?P<document_separator>[ .])\d{2}(?P=document_separator)\d{3})
     (?![\w]|[.,:/-]\d|,-|[ \t\u00a0]?(?i:euro?)(?![^\W\d_]))
     """,
     re.VERBOSE,
@@ -625,6 +627,33 @@ _NAME = re.compile(
 )
 
 
+# Names in forms, e-mail headers and signatures: after a label that holds "naam" or "name"
+# ("Naam rekeninghouder:", "Full name:"), an account holder or applicant label, an e-mail
+# "Van:" header (a name then "<address>"), "my name is" and its Ukrainian, and on the line
+# after (or right behind) a closing greeting ("Met vriendelijke groet,\nJan de Vries").
+_NAME_LABELS = r"""(?i:
+    (?:naam|name)[^:\n]{0,30}:
+  | (?:rekeninghouder|aanvrager|afzender|ondertekend[ \t]door)[ \t]*:
+  | van[ \t]*:(?=[ \t]*[^\n<]{2,60}<)
+  | my[ \t]+name[ \t]+is
+)|Мене[ \t]+звати|мене[ \t]+звати"""
+_CLOSINGS = r"""(?i:
+    (?:met[ \t]+)?(?:vriendelijke|hartelijke|beste|lieve)[ \t]+groet(?:en)?
+  | groet(?:en|jes)? | mvg | (?:kind|best)[ \t]+regards | regards
+)[ \t]*,?[ \t]*(?:\r?\n[ \t]*){0,2}"""
+_LABELLED_NAME = re.compile(
+    rf"(?:{_NAME_LABELS}|{_CLOSINGS})[ \t]*(?P<name>{_PERSON_NAME})", re.VERBOSE
+)
+
+
+def _accept_labelled_name(found: re.Match[str]) -> Span | None:
+    """The name's span, when its label or greeting starts a word."""
+    start = found.start()
+    if start > 0 and found.string[start - 1].isalpha():
+        return None
+    return found.span("name")
+
+
 def _accept_name(found: re.Match[str]) -> Span | None:
     """The span of the name after a cue that starts a word ("mw." but not "...mw.").
 
@@ -639,6 +668,25 @@ def _accept_name(found: re.Match[str]) -> Span | None:
 def _find_names(text: str) -> list[Span]:
     """The spans of names after a title or cue; the cue itself is not part of the span."""
     return _find_accepted(_NAME, text, _accept_name)
+
+
+# Words without which the labelled-name pattern cannot match: a cheap test first, because
+# that pattern has no fixed first character for the regex engine to skip ahead on.
+_LABEL_WORDS = (
+    "naam", "name", "rekeninghouder", "aanvrager", "afzender", "ondertekend", "van:", "van :",
+    "groet", "mvg", "regards", "звати",
+)  # fmt: skip
+
+
+def _mentions_a_name_label(text: str) -> bool:
+    """Tell whether the text holds a word that labels or signs off with a name."""
+    lowered = text.lower()
+    return any(word in lowered for word in _LABEL_WORDS)
+
+
+def _find_labelled_names(text: str) -> list[Span]:
+    """The spans of names after a form label, an e-mail header or a closing greeting."""
+    return _find_accepted(_LABELLED_NAME, text, _accept_labelled_name)
 
 
 # --- The registry ----------------------------------------------------------------------------
@@ -660,6 +708,9 @@ MASKING_RULES: tuple[MaskingRule, ...] = (
     MaskingRule(PersonalDataKind.ADDRESS, _find_capitalised_addresses),
     MaskingRule(PersonalDataKind.ADDRESS, _find_lowercase_addresses),
     MaskingRule(PersonalDataKind.NAME, _find_names, needs_digit=False),
+    MaskingRule(
+        PersonalDataKind.NAME, _find_labelled_names, needs_digit=False, hint=_mentions_a_name_label
+    ),
 )
 
 # A private-use character: no pattern matches it, and it keeps every later offset in place.

@@ -370,3 +370,22 @@ def test_long_repetitive_input_is_handled_without_runaway_backtracking(text: str
     once = mask_personal_data(text)
 
     assert mask_personal_data(once) == once
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("BSN 5493 85 277 graag controleren", "BSN [BSN] graag controleren"),
+        ("Met vriendelijke groet,\n\nOksana Shevchenko", "Met vriendelijke groet,\n\n[NAAM]"),
+        ("Groet, Anouk", "Groet, [NAAM]"),
+        ("Van: Hamza Aberkan <h@example.nl>", "Van: [NAAM] <[E-MAIL]>"),
+        ("Naam rekeninghouder: Людмила Савчук", "Naam rekeninghouder: [NAAM]"),
+        ("Naam gastheer/-vrouw: Zeynep Şahin", "Naam gastheer/-vrouw: [NAAM]"),
+        ("Hello, my name is Taras Hnatiuk.", "Hello, my name is [NAAM]."),
+        ("Мене звати Катерина Гриценко.", "Мене звати [NAAM]."),
+        # A greeting before the municipality's own sign-off is no name.
+        ("Groet,\nGemeente Hilversum", "Groet,\nGemeente Hilversum"),
+    ],
+)
+def test_names_in_forms_headers_and_signatures_are_masked(text: str, expected: str) -> None:
+    assert mask_personal_data(text) == expected
