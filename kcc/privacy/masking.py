@@ -249,7 +249,7 @@ _BIRTH_DATE = re.compile(
     rf"""
       (?<![^\W\d_]){_BIRTH_CUE}(?![^\W\d_])
       (?:[ \t]+te[ \t]+[A-Z][{_LATIN}'-]*+(?:[ \t]+[A-Z][{_LATIN}'-]*+)?)?
-      (?:[ \t]+(?i:op|d\.d\.))?
+      (?:[ \t]+(?i:op|d\.d\.|is))?
       [ \t]{{0,3}}:?[ \t]{{0,3}}
       (?P<after_cue>{_DATE})
     | (?<![\w.,/-])(?P<before_cue>{_DATE})(?=[ \t]+(?i:geboren)(?![^\W\d_]))

@@ -385,6 +385,7 @@ def test_long_repetitive_input_is_handled_without_runaway_backtracking(text: str
         ("Мене звати Катерина Гриценко.", "Мене звати [NAAM]."),
         # A greeting before the municipality's own sign-off is no name.
         ("Groet,\nGemeente Hilversum", "Groet,\nGemeente Hilversum"),
+        ("Mijn geboortedatum is 20-03-1967.", "Mijn geboortedatum is [GEBOORTEDATUM]."),
     ],
 )
 def test_names_in_forms_headers_and_signatures_are_masked(text: str, expected: str) -> None:
