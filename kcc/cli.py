@@ -16,6 +16,7 @@ from kcc.classification import services as classification_services
 from kcc.escalation import notifications
 from kcc.exceptions import KccError
 from kcc.governance import retention
+from kcc.nlp import clustering
 from kcc.privacy import masking
 
 PURGE_LABELS = {
@@ -36,6 +37,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(purge_command)
     app.cli.add_command(notify_deadlines_command)
     app.cli.add_command(digest_command)
+    app.cli.add_command(cluster_command)
 
 
 @click.command("create-user")
@@ -208,3 +210,53 @@ def notify_deadlines_command() -> None:
 def digest_command() -> None:
     """Mail coordinators the overdue items (run once a working day, e.g. at 08:00)."""
     echo_notifications("Dagoverzichten", notifications.send_daily_digest())
+
+
+@click.command("cluster")
+@with_appcontext
+@click.option(
+    "--input",
+    "input_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="CSV (UTF-8) met kopregel id,text.",
+)
+@click.option(
+    "--output",
+    "output_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Waar de CSV met id,cluster komt (-1 = niet geclusterd).",
+)
+@click.option(
+    "--min-cluster-size",
+    default=clustering.ClusteringSettings().min_cluster_size,
+    show_default=True,
+    type=click.IntRange(min=2),
+    help="Minimaal aantal vragen in een cluster.",
+)
+def cluster_command(input_path: Path, output_path: Path, min_cluster_size: int) -> None:
+    """Group the questions of an id,text CSV that ask the same thing; write id,cluster."""
+    if not input_path.is_file():
+        raise click.ClickException(f"Invoerbestand {input_path} bestaat niet of is geen bestand.")
+    if output_path.exists() and output_path.resolve() == input_path.resolve():
+        raise click.ClickException("Kies voor --output een ander bestand dan voor --input.")
+    settings = clustering.ClusteringSettings(min_cluster_size=min_cluster_size)
+    try:
+        # utf-8-sig: a byte-order mark (as Excel writes) is not part of the first column name.
+        with (
+            input_path.open(encoding="utf-8-sig", newline="") as source,
+            output_path.open("w", encoding="utf-8", newline="") as target,
+        ):
+            summary = clustering.cluster_csv(source, target, settings)
+    except KccError as error:
+        output_path.unlink(missing_ok=True)  # half a file would look like a finished export
+        raise click.ClickException(str(error)) from error
+    except OSError as error:
+        raise click.ClickException(f"{error.filename}: {error.strerror}.") from error
+    # Dutch thousands separator: 12.345 vragen.
+    rows, clusters, unclustered = (
+        f"{count:,}".replace(",", ".")
+        for count in (summary.rows, summary.clusters, summary.unclustered)
+    )
+    click.echo(f"{rows} vragen, {clusters} clusters, {unclustered} niet geclusterd.")
