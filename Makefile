@@ -53,7 +53,7 @@ test: lint test-sqlite test-postgres
 
 # Each script prints its figures; intake.py builds bench/data/million.sqlite first if missing.
 BENCHMARKS := bench/masking.py bench/masking_quality.py bench/classifier.py bench/intake.py \
-	bench/escalation_queue.py bench/claims.py
+	bench/escalation_queue.py bench/claims.py bench/clustering.py
 bench: $(VENV)/.installed-app
 	for script in $(BENCHMARKS); do $(BIN)/python $$script || exit 1; done
 
