@@ -757,8 +757,8 @@ def mask_personal_data(text: str, *, rules: Sequence[MaskingRule] = MASKING_RULE
 
     Masking twice gives what masking once gives. A placeholder can free data that was glued to
     what it replaced: in "0612345678NL91ABNA0417164300" the IBAN only stands on its own once the
-    number is "[TELEFOON]". So a text in which a match touched a letter or digit is masked
-    again until nothing changes; the rest (nearly all) is done after one pass.
+    number is "[TELEFOON]". So a text in which a match shares its word with other letters or
+    digits is masked again until nothing changes; the rest is done after one pass.
     """
     for _ in range(MAX_MASKING_ROUNDS):
         text, touched_glued_text = mask_once(text, rules)
@@ -785,8 +785,22 @@ def mask_once(text: str, rules: Sequence[MaskingRule]) -> tuple[str, bool]:
 
 
 def is_glued(text: str, start: int, end: int) -> bool:
-    """Tell whether a letter or digit sits right before or after the span."""
-    return (start > 0 and text[start - 1].isalnum()) or (end < len(text) and text[end].isalnum())
+    """Tell whether the word around the span holds a letter or digit outside it.
+
+    "06-12345678." is not glued (a full stop only), "0612345678NL91ABNA0417164300" and
+    "0@0.AA.@0.AA" are: what follows may only become visible once the span is a placeholder.
+    """
+    return _has_alnum_until_space(text, start - 1, -1) or _has_alnum_until_space(text, end, 1)
+
+
+def _has_alnum_until_space(text: str, position: int, step: int) -> bool:
+    """Walk from position in one direction up to white space; tell whether a letter or digit
+    comes first."""
+    while 0 <= position < len(text) and not text[position].isspace():
+        if text[position].isalnum():
+            return True
+        position += step
+    return False
 
 
 # --- Masking a CSV file ----------------------------------------------------------------------

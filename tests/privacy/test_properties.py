@@ -227,6 +227,7 @@ def test_masking_never_raises_and_returns_text(text: str) -> None:
 
 
 @example("0612345678NL91ABNA0417164300")  # the IBAN only stands alone after the number is masked
+@example("0@0.AA.@0.AA")  # the second address only shows once the first is masked
 @PROPERTY_SETTINGS
 @given(any_texts)
 def test_masking_is_idempotent(text: str) -> None:
