@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -37,6 +37,10 @@ from kcc.reference import services as reference_services
 from kcc.security import Permission, permission_required, user_can
 
 bp = Blueprint("escalation", __name__)
+# The query-string parameters of the queue page, the only ones a saved view keeps.
+QUEUE_FILTER_NAMES = frozenset(
+    {"view", "state", "priority", "crisis_id", "municipality_id", "department_id", "topic_id"}
+)
 
 
 @bp.app_template_global()
@@ -111,15 +115,26 @@ def queue() -> str:
 def save_view() -> Response:
     """Save the current filters under a name."""
     form = SavedViewForm()
+    # Only the queue's own filters are kept: anything else in the posted query is dropped, so
+    # the saved link and the redirect below never carry what a forged form put in.
+    query = queue_query(form.query.data or "")
     if form.validate_on_submit():
         try:
-            services.save_view(form.name.data or "", form.query.data or "", user=current_user)
+            services.save_view(form.name.data or "", query, user=current_user)
             flash(f"Weergave '{form.name.data}' bewaard.", "success")
         except ValidationFailed as error:
             flash(str(error), "error")
     else:
         flash("Geef de weergave een naam van hoogstens 80 tekens.", "error")
-    return redirect(url_for("escalation.queue") + "?" + (form.query.data or ""))
+    return redirect(url_for("escalation.queue") + ("?" + query if query else ""))
+
+
+def queue_query(raw: str) -> str:
+    """The queue's filter parameters from a query string, re-encoded; the rest is dropped."""
+    pairs = [
+        (key, value) for key, value in parse_qsl(raw[:1000]) if key in QUEUE_FILTER_NAMES and value
+    ]
+    return urlencode(pairs)
 
 
 @bp.post("/views/<int:view_id>/delete")

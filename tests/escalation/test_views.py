@@ -333,3 +333,26 @@ def test_an_agent_escalates_an_earlier_question_and_must_give_contact_details(
         ).scalar_one()
         assert escalation.reason == "Weet het niet zeker"
         assert escalation.question.contact.phone == "035-1234567"  # type: ignore[union-attr]
+
+
+def test_a_forged_saved_view_keeps_only_the_queue_filters(
+    client: FlaskClient, auth: AuthActions
+) -> None:
+    auth.login("coordinator")
+    forged = "view=overdue&state=nieuw\r\nSet-Cookie: x=1&next=https://example.org&" + "a" * 5000
+
+    response = client.post(
+        "/queue/views",
+        data={
+            "name": "Vervalst",
+            "query": forged,
+            "csrf_token": csrf_token_from(client.get("/queue")),
+        },
+    )
+
+    # Found by the offline scanner: a newline in the query made the redirect a 500.
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert location == "/queue?view=overdue&state=nieuw%0D%0ASet-Cookie%3A+x%3D1"
+    html = client.get("/queue").get_data(as_text=True)
+    assert "example.org" not in html
