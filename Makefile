@@ -1,6 +1,7 @@
 # kcc: two commands on a fresh machine (Python 3.11, make, apt):
 #   make run    set up .venv, migrate, load demo data, serve http://127.0.0.1:5000
-#   make test   set up .venv + Chromium + PostgreSQL + axe-core, run the suite on SQLite and PostgreSQL
+#   make test   set up .venv + Chromium + PostgreSQL + axe-core, run the suite on SQLite and PostgreSQL,
+#               then scan the running app with wapiti (own venv .venv-scan)
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,7 +9,7 @@ FLASK := $(BIN)/flask --app kcc
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-sqlite test-postgres lint setup setup-test bench bench-data clean
+.PHONY: run test test-sqlite test-postgres security-scan lint setup setup-test bench bench-data clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,7 +50,12 @@ test-postgres: setup-test
 	url="$${TEST_POSTGRES_URL:-$$(scripts/test-postgres.sh start)}" && \
 	KCC_TEST_DATABASE_URL="$$url" $(BIN)/pytest
 
-test: lint test-sqlite test-postgres
+# wapiti (pinned in the script, in its own venv .venv-scan) attacks the app on 127.0.0.1 as the
+# demo coordinator, offline; report in build/security-scan/.
+security-scan: $(VENV)/.installed-app
+	PYTHON=$(PYTHON) scripts/security-scan.sh
+
+test: lint test-sqlite test-postgres security-scan
 
 # Each script prints its figures; intake.py builds bench/data/million.sqlite first if missing.
 BENCHMARKS := bench/masking.py bench/masking_quality.py bench/classifier.py bench/intake.py \
@@ -61,4 +67,4 @@ bench-data: $(VENV)/.installed-app
 	$(BIN)/python bench/generate_questions.py
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-scan node_modules .pytest_cache .ruff_cache build/security-scan
