@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import TextIO, TypeVar
 
 import click
 from flask import Flask, current_app
@@ -18,6 +20,8 @@ from kcc.exceptions import KccError
 from kcc.governance import retention
 from kcc.nlp import clustering
 from kcc.privacy import masking
+
+T = TypeVar("T")
 
 PURGE_LABELS = {
     "contact_details": "contactgegevens",
@@ -108,6 +112,17 @@ def seed_demo_command() -> None:
 )
 def scrub_command(input_path: Path, output_path: Path) -> None:
     """Mask personal data in the text column of an id,text CSV, streaming row by row."""
+    summary = convert_csv_file(input_path, output_path, masking.scrub_csv)
+    click.echo(
+        f"{summary.rows} rijen verwerkt; in {summary.masked_rows} daarvan zijn "
+        "persoonsgegevens gemaskeerd."
+    )
+
+
+def convert_csv_file(
+    input_path: Path, output_path: Path, convert: Callable[[TextIO, TextIO], T]
+) -> T:
+    """Run a CSV-to-CSV conversion between two files; Dutch errors, never half an output file."""
     if not input_path.is_file():
         raise click.ClickException(f"Invoerbestand {input_path} bestaat niet of is geen bestand.")
     if output_path.exists() and output_path.resolve() == input_path.resolve():
@@ -118,16 +133,12 @@ def scrub_command(input_path: Path, output_path: Path) -> None:
             input_path.open(encoding="utf-8-sig", newline="") as source,
             output_path.open("w", encoding="utf-8", newline="") as target,
         ):
-            summary = masking.scrub_csv(source, target)
+            return convert(source, target)
     except KccError as error:
         output_path.unlink(missing_ok=True)  # half a file would look like a finished export
         raise click.ClickException(str(error)) from error
     except OSError as error:
         raise click.ClickException(f"{error.filename}: {error.strerror}.") from error
-    click.echo(
-        f"{summary.rows} rijen verwerkt; in {summary.masked_rows} daarvan zijn "
-        "persoonsgegevens gemaskeerd."
-    )
 
 
 @click.command("train")
@@ -164,17 +175,11 @@ def train_command(crisis_code: str | None, force: bool, only_missing: bool) -> N
 @click.option("--output", "output_path", required=True, type=click.Path(path_type=Path))
 def classify_command(crisis_code: str, input_path: Path, output_path: Path) -> None:
     """Label an id,text CSV with topic and sentiment using the active models."""
-    if not input_path.is_file():
-        raise click.ClickException(f"Invoerbestand {input_path} bestaat niet of is geen bestand.")
-    try:
-        with (
-            input_path.open(encoding="utf-8-sig", newline="") as source,
-            output_path.open("w", encoding="utf-8", newline="") as target,
-        ):
-            count = classification_services.classify_csv(crisis_code, source, target)
-    except KccError as error:
-        output_path.unlink(missing_ok=True)
-        raise click.ClickException(str(error)) from error
+    count = convert_csv_file(
+        input_path,
+        output_path,
+        lambda source, target: classification_services.classify_csv(crisis_code, source, target),
+    )
     click.echo(f"{count} vragen geclassificeerd naar {output_path}.")
 
 
@@ -237,23 +242,12 @@ def digest_command() -> None:
 )
 def cluster_command(input_path: Path, output_path: Path, min_cluster_size: int) -> None:
     """Group the questions of an id,text CSV that ask the same thing; write id,cluster."""
-    if not input_path.is_file():
-        raise click.ClickException(f"Invoerbestand {input_path} bestaat niet of is geen bestand.")
-    if output_path.exists() and output_path.resolve() == input_path.resolve():
-        raise click.ClickException("Kies voor --output een ander bestand dan voor --input.")
     settings = clustering.ClusteringSettings(min_cluster_size=min_cluster_size)
-    try:
-        # utf-8-sig: a byte-order mark (as Excel writes) is not part of the first column name.
-        with (
-            input_path.open(encoding="utf-8-sig", newline="") as source,
-            output_path.open("w", encoding="utf-8", newline="") as target,
-        ):
-            summary = clustering.cluster_csv(source, target, settings)
-    except KccError as error:
-        output_path.unlink(missing_ok=True)  # half a file would look like a finished export
-        raise click.ClickException(str(error)) from error
-    except OSError as error:
-        raise click.ClickException(f"{error.filename}: {error.strerror}.") from error
+    summary = convert_csv_file(
+        input_path,
+        output_path,
+        lambda source, target: clustering.cluster_csv(source, target, settings),
+    )
     # Dutch thousands separator: 12.345 vragen.
     rows, clusters, unclustered = (
         f"{count:,}".replace(",", ".")

@@ -173,36 +173,42 @@ def claim(question_id: int) -> Response | tuple[Response, int]:
     return jsonify(escalation_json(escalation))
 
 
-def department_from(value: Any) -> int | None:
-    """A department given by id or by name."""
+def id_given_by(value: Any, key: Any, *, field: str, unknown: str, wrong_type: str) -> int | None:
+    """An id given as a number, or looked up by a unique text key (a name, a username)."""
     if value in (None, ""):
         return None
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if isinstance(value, str):
-        found = db.session.execute(
-            db.select(Department.id).where(Department.name == value)
-        ).scalar_one_or_none()
-        if found is None:
-            raise ValidationFailed("Onbekende afdeling.", field="department")
-        return found
-    raise ValidationFailed("Geef de afdeling als id of naam.", field="department")
+    if not isinstance(value, str):
+        raise ValidationFailed(wrong_type, field=field)
+    found = db.session.execute(
+        db.select(key.class_.id).where(key == value)
+    ).scalar_one_or_none()
+    if found is None:
+        raise ValidationFailed(unknown, field=field)
+    return found
+
+
+def department_from(value: Any) -> int | None:
+    """A department given by id or by name."""
+    return id_given_by(
+        value,
+        Department.name,
+        field="department",
+        unknown="Onbekende afdeling.",
+        wrong_type="Geef de afdeling als id of naam.",
+    )
 
 
 def user_from(value: Any) -> int | None:
     """A specialist given by id or by username."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str):
-        found = db.session.execute(
-            db.select(User.id).where(User.username == value)
-        ).scalar_one_or_none()
-        if found is None:
-            raise ValidationFailed("Onbekende gebruiker.", field="user")
-        return found
-    raise ValidationFailed("Geef de gebruiker als id of gebruikersnaam.", field="user")
+    return id_given_by(
+        value,
+        User.username,
+        field="user",
+        unknown="Onbekende gebruiker.",
+        wrong_type="Geef de gebruiker als id of gebruikersnaam.",
+    )
 
 
 @bp.post("/questions/<int:question_id>/assign")
@@ -288,10 +294,10 @@ def timeline(question_id: int) -> Response | tuple[Response, int]:
         escalation = services.escalation_of_question(question_id, api_user())
     except KccError as error:
         return domain_error(error)
-    entries = [step_json(step) for step in escalation.steps] + [
-        follow_up_json(follow_up) for follow_up in escalation.follow_ups
+    entries = [
+        step_json(entry) if isinstance(entry, EscalationStep) else follow_up_json(entry)
+        for entry in services.timeline_of(escalation)
     ]
-    entries.sort(key=lambda entry: entry["at"])
     data = {"escalation": escalation_json(escalation), "timeline": entries}
     # Follow-ups hold e-mail addresses and answers to a person: reading them is logged.
     record_and_commit(

@@ -152,26 +152,31 @@ def get_escalation(escalation_id: int, user: User) -> Escalation:
 
 def escalation_of_question(question_id: int, user: User) -> Escalation:
     """Return the item of a question (the API addresses items by question id)."""
-    question = get_question(question_id)
-    escalation = question_escalation(question.id)
-    if escalation is None:
-        raise NotFound("Deze vraag is niet doorgezet.")
-    return get_escalation(escalation.id, user)
+    return get_escalation(escalated(question_id).id, user)
 
 
 def escalation_of_question_for_claim(question_id: int, user: User) -> Escalation:
     """The item of a question, for a claim (unrouted items may be claimed too)."""
-    escalation = question_escalation(get_question(question_id).id)
+    return get_escalation_for_claim(escalated(question_id).id, user)
+
+
+def escalated(question_id: int) -> Escalation:
+    """The work item of a question, or NotFound when the question was never escalated."""
+    escalation = get_question(question_id).escalation
     if escalation is None:
         raise NotFound("Deze vraag is niet doorgezet.")
-    return get_escalation_for_claim(escalation.id, user)
+    return escalation
 
 
-def question_escalation(question_id: int) -> Escalation | None:
-    """The work item of a question, if it was escalated."""
-    return db.session.execute(
-        select(Escalation).where(Escalation.question_id == question_id)
-    ).scalar_one_or_none()
+def timeline_of(escalation: Escalation) -> list[EscalationStep | FollowUp]:
+    """Steps and follow-ups together, oldest first: the item's whole story."""
+    entries: list[EscalationStep | FollowUp] = [*escalation.steps, *escalation.follow_ups]
+    return sorted(entries, key=moment_of)
+
+
+def moment_of(entry: EscalationStep | FollowUp) -> datetime:
+    """When a timeline entry happened."""
+    return entry.at if isinstance(entry, EscalationStep) else entry.created_at
 
 
 def allowed_next_states(escalation: Escalation) -> list[EscalationState]:
@@ -253,7 +258,7 @@ def escalate_question(
     """Escalate a question registered earlier; it needs a way to reach the caller."""
     now = now or utcnow()
     question = get_question(question_id)
-    if question_escalation(question.id) is not None:
+    if question.escalation is not None:
         raise Conflict("Deze vraag is al doorgezet.")
     priority = parse_priority(data.priority)
     if question.contact is None:

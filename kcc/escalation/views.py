@@ -25,7 +25,7 @@ from kcc.escalation.forms import (
     TemplateForm,
     TransitionForm,
 )
-from kcc.escalation.models import Escalation, EscalationState
+from kcc.escalation.models import Escalation, EscalationState, EscalationStep
 from kcc.escalation.opening import working_calendar
 from kcc.escalation.services import TRANSITION_LABELS
 from kcc.exceptions import Conflict, NotFound, ValidationFailed
@@ -148,15 +148,15 @@ def delete_view(view_id: int) -> Response:
 
 
 def timeline_of(escalation: Escalation) -> list[dict[str, Any]]:
-    """Steps and follow-ups together, oldest first: the item's whole story."""
-    entries: list[dict[str, Any]] = [
-        {"at": step.at, "kind": "step", "item": step} for step in escalation.steps
+    """The item's story for the template: each entry with its moment and what it is."""
+    return [
+        {
+            "at": services.moment_of(entry),
+            "kind": "step" if isinstance(entry, EscalationStep) else "follow_up",
+            "item": entry,
+        }
+        for entry in services.timeline_of(escalation)
     ]
-    entries += [
-        {"at": follow_up.created_at, "kind": "follow_up", "item": follow_up}
-        for follow_up in escalation.follow_ups
-    ]
-    return sorted(entries, key=lambda entry: (entry["at"], entry["kind"]))
 
 
 def render_detail(escalation: Escalation, status: int = 200, **forms: Any) -> tuple[str, int]:

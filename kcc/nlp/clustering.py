@@ -36,10 +36,9 @@ from sklearn.preprocessing import normalize
 from kcc.exceptions import ValidationFailed
 from kcc.nlp.text import StemAnalyzer, load_stop_words, normalise, stem_word, tokenise
 from kcc.privacy.masking import mask_personal_data
-from kcc.privacy.spreadsheet import spreadsheet_safe
+from kcc.privacy.spreadsheet import read_id_text_rows, spreadsheet_safe
 
 UNCLUSTERED = -1
-CSV_INPUT_COLUMNS = ("id", "text")
 CSV_OUTPUT_COLUMNS = ("id", "cluster")
 # Rows of the exact similarity matrix computed at once: 2,000 × 5,000 float32 is 40 MB.
 _BLOCK_ROWS = 2_000
@@ -597,29 +596,13 @@ class ClusterSummary:
     unclustered: int
 
 
-def read_id_text_rows(source: Iterable[str]) -> tuple[list[str], list[str]]:
-    """The ids and texts of an `id,text` CSV; ValidationFailed (Dutch) when it is not one."""
-    reader = csv.reader(source)
+def read_id_text_rows_at_once(source: Iterable[str]) -> tuple[list[str], list[str]]:
+    """The ids and texts of an `id,text` CSV (clustering needs them all); at least one row."""
     ids: list[str] = []
     texts: list[str] = []
-    try:
-        header = next(reader, None)
-        names = [name.strip().lstrip("\ufeff").strip().lower() for name in header or []]
-        if names != list(CSV_INPUT_COLUMNS):
-            raise ValidationFailed("De eerste regel moet de kolomnamen id,text bevatten.")
-        for row in reader:
-            if not row:
-                continue  # a blank line carries no row
-            if len(row) != len(CSV_INPUT_COLUMNS):
-                raise ValidationFailed(
-                    f"Regel {reader.line_num} heeft {len(row)} kolommen; verwacht: id,text."
-                )
-            ids.append(row[0])
-            texts.append(row[1])
-    except UnicodeDecodeError as error:
-        raise ValidationFailed("Het invoerbestand is geen UTF-8.") from error
-    except csv.Error as error:
-        raise ValidationFailed(f"Regel {reader.line_num} is geen geldige CSV: {error}.") from error
+    for identifier, text in read_id_text_rows(source):
+        ids.append(identifier)
+        texts.append(text)
     if not ids:
         raise ValidationFailed("Het invoerbestand bevat geen vragen.")
     return ids, texts
@@ -631,7 +614,7 @@ def cluster_csv(
     settings: ClusteringSettings = ClusteringSettings(),  # noqa: B008
 ) -> ClusterSummary:
     """Read `id,text`, mask and cluster the texts, write `id,cluster` in the same order."""
-    ids, texts = read_id_text_rows(source)
+    ids, texts = read_id_text_rows_at_once(source)
     # Personal data never reaches the features, the top terms or anything derived from them.
     result = cluster_texts([mask_personal_data(text) for text in texts], settings)
     writer = csv.writer(target)

@@ -21,8 +21,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TextIO
 
-from kcc.exceptions import ValidationFailed
-from kcc.privacy.spreadsheet import spreadsheet_safe
+from kcc.privacy.spreadsheet import ID_TEXT_COLUMNS, read_id_text_rows, spreadsheet_safe
 
 Span = tuple[int, int]
 # A detector returns the spans it finds, left to right and without overlap.
@@ -805,9 +804,6 @@ def _has_alnum_until_space(text: str, position: int, step: int) -> bool:
 
 # --- Masking a CSV file ----------------------------------------------------------------------
 
-CSV_HEADER = ("id", "text")
-
-
 @dataclass(frozen=True, slots=True)
 class ScrubSummary:
     """How many rows a scrub read, and in how many it masked something."""
@@ -822,33 +818,12 @@ def scrub_csv(source: Iterable[str], target: TextIO) -> ScrubSummary:
     Streaming keeps memory flat for exports of millions of rows. Raises ValidationFailed
     (Dutch message) for a wrong header, a row without exactly two columns or bad encoding.
     """
-    reader = csv.reader(source)
     writer = csv.writer(target)
+    writer.writerow(ID_TEXT_COLUMNS)
     rows = masked_rows = 0
-    try:
-        header = next(reader, None)
-        if header is None or _normalise_header(header) != list(CSV_HEADER):
-            raise ValidationFailed("De eerste regel moet de kolomnamen id,text bevatten.")
-        writer.writerow(CSV_HEADER)
-        for row in reader:
-            if not row:
-                continue  # a blank line carries no row
-            if len(row) != len(CSV_HEADER):
-                raise ValidationFailed(
-                    f"Regel {reader.line_num} heeft {len(row)} kolommen; verwacht: id,text."
-                )
-            identifier, text = row
-            masked = mask_personal_data(text)
-            writer.writerow((spreadsheet_safe(identifier), spreadsheet_safe(masked)))
-            rows += 1
-            masked_rows += masked != text
-    except UnicodeDecodeError as error:
-        raise ValidationFailed("Het invoerbestand is geen UTF-8.") from error
-    except csv.Error as error:
-        raise ValidationFailed(f"Regel {reader.line_num} is geen geldige CSV: {error}.") from error
+    for identifier, text in read_id_text_rows(source):
+        masked = mask_personal_data(text)
+        writer.writerow((spreadsheet_safe(identifier), spreadsheet_safe(masked)))
+        rows += 1
+        masked_rows += masked != text
     return ScrubSummary(rows=rows, masked_rows=masked_rows)
-
-
-def _normalise_header(header: list[str]) -> list[str]:
-    """Column names without case, surrounding spaces or a byte-order mark."""
-    return [name.strip().lstrip("\ufeff").strip().lower() for name in header]

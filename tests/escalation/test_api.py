@@ -80,6 +80,12 @@ def read_timeline(client: FlaskClient, token: str, question_id: int) -> dict[str
     return data
 
 
+def route_to(client: FlaskClient, token: str, question_id: int, department: str) -> None:
+    """Assign the question's item to a department by name (a step before what is tested)."""
+    routed = post(client, token, f"/questions/{question_id}/assign", {"department": department})
+    assert routed.status_code == 200
+
+
 def first_error(response: TestResponse, field: str) -> str:
     """The first message the API gives for a field."""
     messages: list[str] = response.get_json()["errors"][field]
@@ -248,13 +254,7 @@ def test_a_second_claim_names_who_has_the_item(
     client: FlaskClient, tokens: dict[str, str], question_id: int
 ) -> None:
     # Routed to the specialist's own department, so only the first claim stands in the way.
-    routed = post(
-        client,
-        tokens["coordinator"],
-        f"/questions/{question_id}/assign",
-        {"department": "Publiekszaken"},
-    )
-    assert routed.status_code == 200
+    route_to(client, tokens["coordinator"], question_id, "Publiekszaken")
     assert post(client, tokens["coordinator"], f"/questions/{question_id}/claim").status_code == 200
 
     second = post(client, tokens["specialist"], f"/questions/{question_id}/claim")
@@ -269,13 +269,7 @@ def test_a_specialist_cannot_claim_another_departments_item(
     client: FlaskClient, tokens: dict[str, str], question_id: int
 ) -> None:
     # The demo specialist works at Publiekszaken.
-    routed = post(
-        client,
-        tokens["coordinator"],
-        f"/questions/{question_id}/assign",
-        {"department": "Werk en Inkomen"},
-    )
-    assert routed.status_code == 200
+    route_to(client, tokens["coordinator"], question_id, "Werk en Inkomen")
 
     response = post(client, tokens["specialist"], f"/questions/{question_id}/claim")
 
@@ -652,13 +646,7 @@ def test_the_timeline_lists_steps_and_follow_ups_oldest_first(
 def test_a_specialist_of_another_department_may_not_read_the_timeline(
     client: FlaskClient, tokens: dict[str, str], question_id: int
 ) -> None:
-    routed = post(
-        client,
-        tokens["coordinator"],
-        f"/questions/{question_id}/assign",
-        {"department": "Werk en Inkomen"},
-    )
-    assert routed.status_code == 200
+    route_to(client, tokens["coordinator"], question_id, "Werk en Inkomen")
 
     response = get(client, tokens["specialist"], f"/questions/{question_id}/timeline")
 
