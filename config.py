@@ -97,6 +97,16 @@ class Config:
     ROUTING_INDEX_SIZE = 5_000
     ROUTING_INDEX_TTL = 300
     MAIL_TIMEOUT = 10.0
+    # FAQ: a cluster smaller than this is never offered for publication; the publisher must not
+    # be the author or last editor (four-eyes); a cluster counts as covered by a published
+    # entry at this similarity; the public pages may be cached this many seconds.
+    FAQ_MIN_CLUSTER_SIZE = 5
+    FAQ_FOUR_EYES = True
+    FAQ_COVERAGE_THRESHOLD = 0.35
+    FAQ_CACHE_SECONDS = 60
+    FAQ_VOTE_RATE_LIMIT = "10 per minute"
+    # Clustering from the screen runs inside the request; above this many questions use the CLI.
+    FAQ_SCREEN_CLUSTER_LIMIT = 20_000
     # Argon2id (time cost, memory KiB, parallelism); None is the library's RFC 9106 profile.
     PASSWORD_HASH_COST: tuple[int, int, int] | None = None
 

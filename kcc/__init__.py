@@ -61,11 +61,15 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Mount one blueprint per capability."""
     import kcc.api.escalations  # noqa: F401  (adds the escalation routes to the API blueprint)
+    import kcc.api.faq  # noqa: F401  (adds the public FAQ feed to the API blueprint)
+    import kcc.faq.cluster_views  # noqa: F401  (adds the cluster screens to the FAQ blueprint)
     from kcc.admin.views import bp as admin_bp
     from kcc.api.views import bp as api_bp
     from kcc.auth.views import bp as auth_bp
     from kcc.classification.views import bp as classification_bp
     from kcc.escalation.views import bp as escalation_bp
+    from kcc.faq.public_views import bp as faq_public_bp
+    from kcc.faq.views import bp as faq_bp
     from kcc.governance.views import bp as governance_bp
     from kcc.intake.views import bp as intake_bp
     from kcc.main.views import bp as main_bp
@@ -75,6 +79,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(intake_bp, url_prefix="/questions")
     app.register_blueprint(escalation_bp, url_prefix="/queue")
     app.register_blueprint(classification_bp, url_prefix="/classification")
+    app.register_blueprint(faq_bp, url_prefix="/editorial")
+    app.register_blueprint(faq_public_bp, url_prefix="/faq")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(governance_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api/v1")

@@ -50,8 +50,15 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         {Permission.VIEW_QUESTIONS, Permission.VIEW_PERSONAL_DATA, Permission.ANSWER_ESCALATIONS}
     ),
     # Analysts see aggregates and masked text only: no personal data (AVG data minimisation).
+    # They also review and publish FAQ entries: public text is a communication adviser's trade,
+    # and it makes the coordinator's draft and the adviser's publication four eyes.
     Role.ANALYST: frozenset(
-        {Permission.VIEW_INSIGHTS, Permission.REVIEW_LABELS, Permission.MANAGE_MODELS}
+        {
+            Permission.VIEW_INSIGHTS,
+            Permission.REVIEW_LABELS,
+            Permission.MANAGE_MODELS,
+            Permission.CURATE_FAQ,
+        }
     ),
     Role.ADMIN: frozenset(
         {Permission.ADMINISTER, Permission.VIEW_INSIGHTS, Permission.MANAGE_MODELS}

@@ -11,12 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import wraps
 from typing import Any, TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
+from kcc import concurrency
 from kcc.auth.models import Role, User
 from kcc.escalation import opening
 from kcc.escalation.models import (
@@ -232,24 +231,8 @@ def commit_change(escalation: Escalation, now: datetime) -> None:
 
 
 def refuses_stale_changes(message: str = CONFLICT_MESSAGE) -> Callable[[F], F]:
-    """Turn "someone else changed this item first" into a Conflict with a clear message.
-
-    The version check fires wherever SQLAlchemy writes the item: at commit, or earlier when a
-    query autoflushes. Either way the whole change is rolled back; nothing half-done stays.
-    """
-
-    def decorator(change: F) -> F:
-        @wraps(change)
-        def guarded(*args: Any, **kwargs: Any) -> Any:
-            try:
-                return change(*args, **kwargs)
-            except StaleDataError as error:
-                db.session.rollback()
-                raise Conflict(message) from error
-
-        return guarded  # type: ignore[return-value]
-
-    return decorator
+    """Refuse a change to an item someone else changed first (see kcc/concurrency.py)."""
+    return concurrency.refuses_stale_changes(message)
 
 
 def escalate_question(

@@ -26,6 +26,8 @@ ACTION_LABELS = {
     AuditAction.TWO_FACTOR_CHANGED: "Tweede factor gewijzigd",
     AuditAction.ESCALATION_CHANGED: "Doorzetting gewijzigd",
     AuditAction.EMAIL_SENT: "E-mail aan beller verstuurd",
+    AuditAction.FAQ_CHANGED: "Veelgestelde vraag gewijzigd",
+    AuditAction.CLUSTER_RUN: "Vragen geclusterd",
 }
 
 

@@ -29,6 +29,8 @@ class AuditAction(StrEnum):
     TWO_FACTOR_CHANGED = "two_factor_changed"
     ESCALATION_CHANGED = "escalation_changed"
     EMAIL_SENT = "email_sent"
+    FAQ_CHANGED = "faq_changed"
+    CLUSTER_RUN = "cluster_run"
 
 
 # Login traces are kept shorter than the rest of the log (6 months, see retention).

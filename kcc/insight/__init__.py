@@ -1,0 +1,1 @@
+"""Insight: the crisis timeline (measures and events); dashboards and signals follow."""
