@@ -28,6 +28,7 @@ def create_app(config: str | None = None, overrides: Mapping[str, Any] | None = 
     register_request_hooks(app)
     register_template_helpers(app)
     register_commands(app)
+    register_public_page_cache(app)
     return app
 
 
@@ -109,6 +110,17 @@ def register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.globals.update(user_can=user_can, Permission=Permission)
     app.jinja_env.filters["local"] = format_local
+
+
+def register_public_page_cache(app: Flask) -> None:
+    """Answer repeats of anonymous public FAQ requests from memory for a moment."""
+    from kcc.faq.microcache import MicroCache
+
+    seconds = float(app.config["FAQ_MICROCACHE_SECONDS"])
+    if seconds > 0:
+        app.wsgi_app = MicroCache(  # type: ignore[method-assign]
+            app.wsgi_app, prefixes=("/faq/", "/api/v1/faq"), seconds=seconds
+        )
 
 
 def register_commands(app: Flask) -> None:

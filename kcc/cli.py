@@ -17,11 +17,15 @@ from kcc.auth.models import Role
 from kcc.classification import services as classification_services
 from kcc.escalation import notifications
 from kcc.exceptions import KccError
+from kcc.extensions import utcnow
+from kcc.faq import clusters as faq_clusters
+from kcc.faq.export import export_faq_command
 from kcc.governance import retention
 from kcc.nlp import clustering
 from kcc.privacy import masking
 
 T = TypeVar("T")
+DEFAULT_CLUSTER_DAYS = 14
 
 PURGE_LABELS = {
     "contact_details": "contactgegevens",
@@ -42,6 +46,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(notify_deadlines_command)
     app.cli.add_command(digest_command)
     app.cli.add_command(cluster_command)
+    app.cli.add_command(export_faq_command)
 
 
 @click.command("create-user")
@@ -84,7 +89,7 @@ def seed_demo_command() -> None:
     password = demo.demo_password(
         Path(current_app.instance_path), os.environ.get("KCC_DEMO_PASSWORD")
     )
-    summary = demo.seed_demo(password)
+    summary = demo.seed_demo(password, with_faq=True)
     added = ", ".join(f"{count} {kind}" for kind, count in summary.created.items())
     click.echo(f"Demodata bijgewerkt: {added} toegevoegd.")
     click.echo(
@@ -220,16 +225,28 @@ def digest_command() -> None:
 @click.command("cluster")
 @with_appcontext
 @click.option(
+    "--crisis",
+    "crisis_code",
+    default=None,
+    help="Code van de crisis: cluster haar vragen en bewaar de run.",
+)
+@click.option(
+    "--days",
+    default=None,
+    type=click.IntRange(min=1, max=faq_clusters.MAX_DAYS),
+    help="Met --crisis: vragen van de laatste zoveel dagen (standaard 14).",
+)
+@click.option(
     "--input",
     "input_path",
-    required=True,
+    default=None,
     type=click.Path(path_type=Path),
     help="CSV (UTF-8) met kopregel id,text.",
 )
 @click.option(
     "--output",
     "output_path",
-    required=True,
+    default=None,
     type=click.Path(path_type=Path),
     help="Waar de CSV met id,cluster komt (-1 = niet geclusterd).",
 )
@@ -240,17 +257,55 @@ def digest_command() -> None:
     type=click.IntRange(min=2),
     help="Minimaal aantal vragen in een cluster.",
 )
-def cluster_command(input_path: Path, output_path: Path, min_cluster_size: int) -> None:
-    """Group the questions of an id,text CSV that ask the same thing; write id,cluster."""
+def cluster_command(
+    crisis_code: str | None,
+    days: int | None,
+    input_path: Path | None,
+    output_path: Path | None,
+    min_cluster_size: int,
+) -> None:
+    """Cluster a crisis's stored questions (--crisis), or an id,text CSV (--input/--output)."""
     settings = clustering.ClusteringSettings(min_cluster_size=min_cluster_size)
+    uses_files = input_path is not None or output_path is not None
+    if crisis_code is not None and uses_files:
+        raise click.UsageError("Kies --crisis of --input/--output, niet allebei.")
+    if crisis_code is not None:
+        cluster_stored_questions(crisis_code, days or DEFAULT_CLUSTER_DAYS, settings)
+        return
+    if days is not None:
+        raise click.UsageError("--days hoort bij --crisis.")
+    if input_path is None or output_path is None:
+        raise click.UsageError("Geef --crisis CODE [--days N], of --input en --output samen.")
     summary = convert_csv_file(
         input_path,
         output_path,
         lambda source, target: clustering.cluster_csv(source, target, settings),
     )
-    # Dutch thousands separator: 12.345 vragen.
     rows, clusters, unclustered = (
-        f"{count:,}".replace(",", ".")
-        for count in (summary.rows, summary.clusters, summary.unclustered)
+        dutch_number(count) for count in (summary.rows, summary.clusters, summary.unclustered)
     )
     click.echo(f"{rows} vragen, {clusters} clusters, {unclustered} niet geclusterd.")
+
+
+def dutch_number(count: int) -> str:
+    """Dutch thousands separator: 12.345."""
+    return f"{count:,}".replace(",", ".")
+
+
+def cluster_stored_questions(
+    crisis_code: str, days: int, settings: clustering.ClusteringSettings
+) -> None:
+    """Run and store a clustering of a crisis's questions; print what it found."""
+    try:
+        crisis = faq_clusters.get_crisis_by_code(crisis_code)
+        run = faq_clusters.run_clustering(
+            crisis.id, days=days, user=None, now=utcnow(), settings=settings
+        )
+    except KccError as error:
+        raise click.ClickException(str(error)) from error
+    seconds = f"{run.seconds:.1f}".replace(".", ",")  # Dutch decimal comma
+    click.echo(
+        f"Run {run.id} ({crisis.code}, {days} dagen): {dutch_number(run.question_count)} "
+        f"vragen, {dutch_number(run.cluster_count)} clusters, "
+        f"{dutch_number(run.unclustered_count)} niet geclusterd, {seconds} seconden."
+    )

@@ -13,6 +13,7 @@ from kcc.auth.models import Role, User
 from kcc.auth.services import hash_password
 from kcc.escalation.mailing import ensure_default_template
 from kcc.extensions import db
+from kcc.faq.demo import seed_demo_faq
 from kcc.reference.crisis_templates import CRISIS_TEMPLATES
 from kcc.reference.models import Crisis, Department, Municipality
 from kcc.reference.services import add_crisis_from_template
@@ -65,8 +66,17 @@ def demo_password(instance_path: Path, given: str | None) -> str:
     return password
 
 
-def seed_demo(password: str) -> DemoSummary:
-    """Add whatever demo data is missing; running it again changes nothing."""
+def demo_user(role: Role) -> User:
+    """The demo user of a role (its username is the role's code)."""
+    return db.session.scalars(select(User).where(User.username == role.value)).one()
+
+
+def seed_demo(password: str, *, with_faq: bool = False) -> DemoSummary:
+    """Add whatever demo data is missing; running it again changes nothing.
+
+    `with_faq` also publishes a few FAQ entries (the demo app wants them; most tests start
+    from an FAQ of their own).
+    """
     created = {"gemeenten": 0, "afdelingen": 0, "crises": 0, "onderwerpen": 0, "gebruikers": 0}
     created["e-mailsjablonen"] = 0
     municipalities = {m.cbs_code: m for m in db.session.execute(select(Municipality)).scalars()}
@@ -108,4 +118,8 @@ def seed_demo(password: str) -> DemoSummary:
             )
             created["gebruikers"] += 1
     db.session.commit()
+    if with_faq:
+        created["veelgestelde vragen"] = seed_demo_faq(
+            demo_user(Role.COORDINATOR), demo_user(Role.ANALYST)
+        )
     return DemoSummary(created=created, usernames=usernames, password=password)

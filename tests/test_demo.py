@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from kcc.auth.models import User
 from kcc.extensions import db
+from kcc.faq.models import FaqEntry
 from kcc.reference.models import Crisis, Municipality, Topic
 
 CORONA_TOPICS = {
@@ -46,9 +47,15 @@ def test_seed_demo_is_idempotent_and_prints_the_login(runner: FlaskCliRunner, ap
     assert first.exit_code == 0, first.output
     assert "wachtwoord demo-password-123" in first.output
     assert "0 gemeenten" in second.output and "0 gebruikers" in second.output
+    assert "4 veelgestelde vragen" in first.output and "0 veelgestelde vragen" in second.output
     with app.app_context():
         assert count(Municipality) == 7
         assert count(User) == 5
+        # Published through the workflow: the adviser published what the coordinator wrote.
+        published = db.session.scalars(select(FaqEntry).where(FaqEntry.is_public)).all()
+        assert len(published) == 4
+        assert {e.published_by.username for e in published} == {"analyst"}
+        assert {e.author.username for e in published} == {"coordinator"}
         assert (
             db.session.execute(
                 select(Municipality.name).where(Municipality.cbs_code == "GM0406")

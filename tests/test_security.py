@@ -8,7 +8,17 @@ from flask.testing import FlaskClient
 
 from tests.helpers import ALL_ROLES, AuthActions
 
-PUBLIC_ENDPOINTS = {"auth.login", "auth.login_code", "static", "api.openapi"}
+PUBLIC_ENDPOINTS = {
+    "auth.login",
+    "auth.login_code",
+    "static",
+    "api.openapi",
+    "api.public_faq",
+    "faq_public.index",
+    "faq_public.crisis_page",
+    "faq_public.entry_page",
+    "faq_public.accessibility_statement",
+}
 
 # Who may open which page: written out by hand, so a change to the permission table that
 # opens a page to the wrong role fails here. Every parameterless GET page must be listed.
@@ -37,6 +47,11 @@ EXPECTED_ACCESS: dict[str, set[str]] = {
     "/queue/templates/new": {"coordinator"},
     "/admin/audit": {"admin"},
     "/admin/subject-requests": {"admin"},
+    "/editorial/": {"coordinator", "analyst"},
+    "/editorial/entries/new": {"coordinator", "analyst"},
+    "/editorial/measures": {"coordinator", "analyst"},
+    "/editorial/clusters": {"coordinator", "analyst"},
+    "/editorial/clusters/compare": {"coordinator", "analyst"},
 }
 
 

@@ -1,5 +1,60 @@
-"""The public FAQ feed: /api/v1/faq?crisis=CODE."""
+"""The public FAQ feed: /api/v1/faq?crisis=CODE[&gemeente=CBS][&taal=xx].
+
+Public on purpose, unlike the rest of the API: it carries only what the public pages show
+(live text of published entries), so municipalities' websites and apps can read it without a
+token. Cached and validated like the pages (ETag, Last-Modified, Cache-Control: public).
+"""
 
 from __future__ import annotations
 
-from kcc.api.views import bp  # noqa: F401
+import json
+
+from flask import Response, request, url_for
+
+from kcc.api.views import bp, error_response
+from kcc.faq import public
+from kcc.faq.models import Language
+from kcc.faq.public_views import cacheable_response, page_arguments
+
+
+@bp.get("/faq")
+def public_faq() -> Response | tuple[Response, int]:
+    """The published entries of a crisis, for the region or one municipality, in a language."""
+    code = request.args.get("crisis", "").strip()
+    if not code:
+        return error_response(400, {"crisis": ["Geef een crisiscode mee, bv. ?crisis=oekraine."]})
+    language = request.args.get("taal") or Language.NL.value
+    if language not in {choice.value for choice in Language}:
+        return error_response(400, {"taal": ["Kies taal nl, en of uk."]})
+    crisis = public.find_crisis_version(code)
+    if crisis is None:
+        return error_response(404, {"crisis": ["Onbekende crisis."]})
+    municipality = None
+    if cbs_code := request.args.get("gemeente", "").strip():
+        municipality = public.find_municipality(cbs_code)
+        if municipality is None:
+            return error_response(404, {"gemeente": ["Onbekende gemeente."]})
+    municipality_code = municipality.cbs_code if municipality else None
+
+    def render() -> str:
+        entries = public.published_entries(
+            crisis.version.crisis_id,
+            municipality_id=municipality.id if municipality else None,
+            language=language,
+        )
+
+        def entry_url(entry: public.PublicEntry) -> str:
+            return url_for(
+                "faq_public.entry_page",
+                crisis_code=crisis.code,
+                entry_id=entry.id,
+                _external=True,
+                **page_arguments(language, municipality_code),
+            )
+
+        feed = public.feed_json(crisis, municipality, language, entries, entry_url)
+        return json.dumps(feed, ensure_ascii=False)
+
+    # The entries carry absolute URLs, so the host the client asked for is part of the key.
+    key = ("api", request.host, crisis.code, municipality_code or "", language)
+    return cacheable_response(key, crisis.version, render, mimetype="application/json")

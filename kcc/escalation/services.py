@@ -280,9 +280,7 @@ def parse_priority(value: str | None) -> Priority | None:
     try:
         return Priority(value)
     except ValueError:
-        raise ValidationFailed(
-            "Kies spoed, hoog, normaal of laag.", field="priority"
-        ) from None
+        raise ValidationFailed("Kies spoed, hoog, normaal of laag.", field="priority") from None
 
 
 def check_text(value: str, field: str, *, required: str | None = None) -> None:
@@ -577,8 +575,10 @@ def build_follow_up(kind: str, outcome: str | None, body: str) -> FollowUp:
         check_text(body, "body")
     else:
         outcome = None
-        required = "Vul het antwoord in." if follow_up_kind == FollowUpKind.ANSWER else (
-            "Vul de notitie in."
+        required = (
+            "Vul het antwoord in."
+            if follow_up_kind == FollowUpKind.ANSWER
+            else ("Vul de notitie in.")
         )
         check_text(body, "body", required=required)
     return FollowUp(kind=follow_up_kind.value, outcome=outcome, body=body.strip())
@@ -590,7 +590,6 @@ def store_final_answer(escalation: Escalation, answer: str) -> None:
     question = escalation.question
     question.answer = answer
     question.answer_masked = mask_personal_data(answer)
-
 
 
 def saved_views_of(user: User) -> list[SavedView]:

@@ -32,6 +32,7 @@ from kcc.exceptions import Conflict, NotFound, ValidationFailed
 from kcc.extensions import utcnow
 from kcc.governance.audit import record_and_commit
 from kcc.governance.models import AuditAction
+from kcc.intake.forms import attach_service_errors
 from kcc.intake.services import ContactInput, get_question
 from kcc.reference import services as reference_services
 from kcc.security import Permission, permission_required, user_can
@@ -53,16 +54,14 @@ def age(since: datetime, now: datetime) -> str:
         return f"{minutes // 60} u"
     return f"{minutes // (24 * 60)} d"
 
+
 # Which form field shows a service's error about a field of another name.
 FIELD_ALIASES = {"phone": "contact_phone", "email": "contact_email", "name": "contact_name"}
 
 
 def attach_errors(form: Any, error: ValidationFailed) -> None:
     """Put each rule violation next to its field (or the first field when none fits)."""
-    for field_name, messages in error.errors.items():
-        name = FIELD_ALIASES.get(field_name, field_name)
-        field = form[name] if name in form else next(iter(form))
-        field.errors = [*field.errors, *messages]
+    attach_service_errors(form, error, aliases=FIELD_ALIASES)
 
 
 def default_view() -> queries.QueueView:

@@ -194,6 +194,8 @@ def add_revision(
         object_type="faq_entry",
         object_id=entry.id if entry.id else "",
         detail=f"{ACTION_LABELS[action]}: {entry.question[:80]}",
+        user_id=user.id if user else None,
+        username=user.username if user else "",
         now=now,
     )
     return revision
@@ -226,6 +228,24 @@ def create_entry(
     return entry
 
 
+def check_scope_unchanged_while_public(entry: FaqEntry, data: EntryInput) -> None:
+    """Refuse moving a public entry to another crisis, municipality or replaced entry.
+
+    Only the text has a working and a live copy; where an entry appears is read straight
+    from the entry, so changing it would reach the public page without review. (The topic only
+    groups entries on the page and may change.)
+    """
+    if not entry.is_public:
+        return
+    scope = (entry.crisis_id, entry.municipality_id, entry.replaces_entry_id)
+    if scope != (data.crisis_id, data.municipality_id, data.replaces_entry_id):
+        raise ValidationFailed(
+            "Deze vraag staat online. Crisis, gemeente en vervangen vraag kunt u pas wijzigen "
+            "nadat u hem hebt ingetrokken.",
+            field="municipality_id",
+        )
+
+
 def edit_state(entry: FaqEntry) -> EntryState:
     """An edited entry goes back to concept: the changed text needs a new review."""
     return E.CONCEPT
@@ -245,6 +265,7 @@ def update_entry(
     entry = get_entry(entry_id)
     check_version(entry, seen_version)
     validate(data)
+    check_scope_unchanged_while_public(entry, data)
     apply_input(entry, data)
     entry.state = edit_state(entry).value
     entry.last_editor_id = user.id

@@ -209,7 +209,12 @@ class ClusterRun(db.Model):
 class QuestionCluster(db.Model):
     """A group of questions in one run that ask the same thing."""
 
-    __table_args__ = (UniqueConstraint("run_id", "label", name="uq_question_cluster_label"),)
+    __table_args__ = (
+        UniqueConstraint("run_id", "label", name="uq_question_cluster_label"),
+        # "Werkt het?" finds an entry's clusters across runs by these two.
+        Index("ix_question_cluster_covered_by", "covered_by_entry_id"),
+        Index("ix_question_cluster_drafted", "drafted_entry_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("cluster_run.id"), index=True)

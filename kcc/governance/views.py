@@ -19,6 +19,7 @@ from kcc.governance.subject_requests import (
     export_subject_pdf,
     find_subject_questions,
 )
+from kcc.intake.forms import attach_service_errors
 from kcc.intake.models import Question
 from kcc.intake.queries import start_of_local_day
 from kcc.security import Permission, permission_required
@@ -91,9 +92,7 @@ def subject_requests() -> str | Response | tuple[str, int]:
                 detail=f"gezocht op {query.describe()}: {len(questions)} vragen",
             )
         except ValidationFailed as error:
-            for field_name, messages in error.errors.items():
-                field = form[field_name] if field_name in form else form.phone
-                field.errors = [*field.errors, *messages]
+            attach_service_errors(form, error, fallback="phone")
             status = 422
     elif request.method == "POST":
         status = 422

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -27,6 +29,7 @@ from wtforms.validators import (
 
 from kcc.classification.models import Sentiment
 from kcc.escalation.models import Priority
+from kcc.exceptions import ValidationFailed
 from kcc.intake.models import (
     AnswerSource,
     CallerType,
@@ -83,6 +86,26 @@ def optional_int(value: object) -> int | None:
     if value in (None, "", "None"):
         return None
     return int(str(value))
+
+
+def attach_service_errors(
+    form: FlaskForm,
+    error: ValidationFailed,
+    *,
+    aliases: Mapping[str, str] | None = None,
+    fallback: str | None = None,
+) -> None:
+    """Show each of a service's rule violations next to its field.
+
+    `aliases` maps a service's field name to the form's; a message about a field the form does
+    not have goes to `fallback` (or the first field), so no message is ever dropped.
+    """
+    for service_field, messages in error.errors.items():
+        name = (aliases or {}).get(service_field, service_field)
+        if name not in form:
+            name = fallback or next(iter(form)).name
+        field = form[name]
+        field.errors = [*field.errors, *messages]
 
 
 class DutchForm(FlaskForm):

@@ -75,6 +75,8 @@ class Question(db.Model):
     __table_args__ = (
         Index("ix_question_crisis_received", "crisis_id", "received_at"),
         Index("ix_question_municipality_received", "municipality_id", "received_at"),
+        # Weekly counts per topic (FAQ "werkt het?", insight) read a range of one topic.
+        Index("ix_question_topic_received", "topic_id", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -86,7 +88,7 @@ class Question(db.Model):
     caller_type: Mapped[str] = mapped_column(String(20))
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
     crisis_id: Mapped[int] = mapped_column(ForeignKey("crisis.id"))
-    topic_id: Mapped[int | None] = mapped_column(ForeignKey("topic.id"), index=True)
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("topic.id"))
     # What the classifier said (or an agent confirmed): topic above, sentiment and certainty here.
     topic_confidence: Mapped[float | None]
     sentiment: Mapped[str | None] = mapped_column(String(20))

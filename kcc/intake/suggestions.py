@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from kcc.classification.services import classify
 from kcc.extensions import db
+from kcc.faq.suggestions import faq_suggestions
 from kcc.index_cache import IndexCache, fresh_index, index_cache_named
 from kcc.intake.models import AnswerSource, Question
 from kcc.nlp.similarity import AnswerDocument, AnswerIndex
@@ -92,12 +93,16 @@ def suggest_for(crisis_id: int, text: str, *, limit: int = 5) -> dict[str, Any]:
     """The JSON the form shows: predicted topic and sentiment, and matching earlier answers."""
     if not text.strip():
         return {"topic": None, "sentiment": None, "suggestions": []}
-    matches = answer_index_for(crisis_id).search(text, limit=limit)
+    # Published FAQ entries first: the approved public answer beats an earlier agent's words.
+    faq = faq_suggestions(crisis_id, text, limit=min(3, limit))
+    remaining = limit - len(faq)
+    matches = answer_index_for(crisis_id).search(text, limit=remaining) if remaining > 0 else []
     topic, sentiment = predicted_labels(crisis_id, text)
     return {
         "topic": topic,
         "sentiment": sentiment,
-        "suggestions": [
+        "suggestions": faq
+        + [
             {
                 "kind": AnswerSource.QUESTION.value,
                 "id": match.document.source_id,

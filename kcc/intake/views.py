@@ -34,6 +34,7 @@ from kcc.intake.forms import (
     STATUS_LABELS,
     QuestionForm,
     SearchForm,
+    attach_service_errors,
 )
 from kcc.intake.models import Question
 from kcc.reference import services as reference_services
@@ -74,10 +75,7 @@ def fill_defaults(form: QuestionForm) -> None:
 
 def attach_errors(form: QuestionForm, error: ValidationFailed) -> None:
     """Show each of a service's rule violations next to the field it concerns."""
-    for service_field, messages in error.errors.items():
-        name = SERVICE_FIELD_TO_FORM_FIELD.get(service_field, service_field)
-        field = form[name] if name in form else form.text
-        field.errors = [*field.errors, *messages]
+    attach_service_errors(form, error, aliases=SERVICE_FIELD_TO_FORM_FIELD, fallback="text")
 
 
 def last_saved_question() -> Question | None:

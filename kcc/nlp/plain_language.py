@@ -34,7 +34,11 @@ OFFICIAL_WORDS = {
     "woonachtig": "wonend",
     "verstrekken": "geven",
 }
-_PASSIVE = re.compile(r"\b(wordt|worden|werd|werden)\b[^.!?]{0,60}?\b(ge\w+d|ge\w+t|ge\w+en)\b")
+# A form of "worden" followed within the sentence by a past participle (ge-, or a prefixed
+# verb such as beoordeeld, verstuurd, ontvangen).
+_PASSIVE = re.compile(
+    r"\b(wordt|worden|werd|werden)\b[^.!?]{0,60}?\b(?:ge|be|ver|ont|her|er)\w+(?:d|t|en)\b"
+)
 
 
 @dataclass(frozen=True)

@@ -198,6 +198,13 @@
     var list = element("ul", "", "suggestion-list");
     data.suggestions.forEach(function (suggestion) {
       var item = element("li", "", "suggestion");
+      if (suggestion.kind === "faq") {
+        item.classList.add("suggestion-faq");
+        item.appendChild(element("p", "Veelgestelde vraag (" + suggestion.scope + ")", "suggestion-kind"));
+        if (suggestion.needs_check) {
+          item.appendChild(element("p", "Controleren: er is een nieuwere maatregel. Check het antwoord voordat u het gebruikt.", "tag tag-overdue"));
+        }
+      }
       item.appendChild(element("p", "Vraag: " + suggestion.question));
       item.appendChild(element("p", "Antwoord: " + suggestion.answer));
       var button = element("button", "Gebruik dit antwoord", "button-secondary");
