@@ -17,6 +17,10 @@ from werkzeug.routing import MapAdapter
 
 from kcc.auth.models import User
 from kcc.extensions import db, utcnow
+from kcc.faq.clusters import run_clustering
+from kcc.faq.demo import seed_demo_faq
+from kcc.intake.services import QuestionInput, register_question
+from kcc.reference.models import Crisis, Municipality
 from tests.browser.helpers import (
     BrowserAuthActions,
     PageAudit,
@@ -171,6 +175,41 @@ def report(problems: list[str]) -> str:
     return f"{len(problems)} problem(s):\n" + "\n".join(f"- {problem}" for problem in problems)
 
 
+# Paraphrases of one question, so a cluster run has a cluster to show (and to open).
+LEEFGELD_PARAPHRASES = (
+    "Hoeveel leefgeld krijg ik per maand?",
+    "hoeveel leefgeld krijg ik per maand",
+    "Hoeveel leefgeld krijg ik elke maand?",
+    "Beller vraagt hoeveel leefgeld zij per maand krijgt",
+    "hoeveel leefgeld krijgen we per maand?",
+    "Hoeveel leefgeld krijg ik per maand voor mijn kind?",
+)
+
+
+@pytest.fixture
+def faq_content(app: Flask, live_server: str) -> None:
+    """Published demo FAQ entries and a cluster run, so every FAQ screen has something."""
+    with app.app_context():
+        users = {u.username: u for u in db.session.scalars(select(User))}
+        seed_demo_faq(users["coordinator"], users["analyst"])
+        crisis = db.session.scalars(select(Crisis).where(Crisis.code == "oekraine")).one()
+        municipality = db.session.scalars(select(Municipality)).first()
+        for text in LEEFGELD_PARAPHRASES:
+            register_question(
+                QuestionInput(
+                    channel="telefoon",
+                    caller_type="inwoner",
+                    municipality_id=municipality.id,
+                    crisis_id=crisis.id,
+                    text=text,
+                    answer="U krijgt € 260 per maand.",
+                ),
+                user_id=users["agent"].id,
+            )
+        run = run_clustering(crisis.id, days=7, user=users["coordinator"], now=utcnow())
+        assert run.cluster_count >= 1, "the crawl needs a cluster to open"
+
+
 @pytest.fixture(scope="module")
 def tours() -> dict[str, Tour]:
     """The tours taken so far, shared with the route-coverage test so it need not crawl again."""
@@ -181,6 +220,7 @@ def tours() -> dict[str, Tour]:
 def test_every_page_a_visitor_reaches_passes_axe(
     app: Flask,
     live_server: str,
+    faq_content: None,
     page: Page,
     audit: PageAudit,
     tours: dict[str, Tour],
@@ -193,7 +233,12 @@ def test_every_page_a_visitor_reaches_passes_axe(
 
 
 def test_every_get_route_is_reached_by_a_tour(
-    app: Flask, browser: Browser, live_server: str, axe_source: str, tours: dict[str, Tour]
+    app: Flask,
+    browser: Browser,
+    live_server: str,
+    faq_content: None,
+    axe_source: str,
+    tours: dict[str, Tour],
 ) -> None:
     adapter = app.url_map.bind("127.0.0.1")
     for visitor in VISITORS:
