@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 
 from kcc.escalation.models import Escalation, EscalationStep, FollowUp
 from kcc.extensions import db, utcnow
+from kcc.faq.models import ClusterMember, QuestionCluster
 from kcc.governance.audit import record_event
 from kcc.governance.models import LOGIN_ACTIONS, AuditAction, AuditEvent
 from kcc.intake.models import ContactDetails, Question, QuestionEvent
@@ -117,6 +118,13 @@ def delete_questions(ids: list[int]) -> None:
     )
     db.session.execute(delete(Escalation).where(Escalation.question_id.in_(ids)))
     db.session.execute(delete(ContactDetails).where(ContactDetails.question_id.in_(ids)))
+    # Cluster runs keep their counts and masked representative text; the links go.
+    db.session.execute(delete(ClusterMember).where(ClusterMember.question_id.in_(ids)))
+    db.session.execute(
+        update(QuestionCluster)
+        .where(QuestionCluster.representative_question_id.in_(ids))
+        .values(representative_question_id=None)
+    )
     db.session.execute(
         update(Question)
         .where(Question.related_question_id.in_(ids))

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from kcc.escalation.models import FollowUp
 from kcc.extensions import db
+from kcc.faq.models import ClusterMember, ClusterRun, QuestionCluster
 from kcc.governance.models import AuditAction, AuditEvent
 from kcc.governance.retention import purge_expired
 from kcc.intake.models import ContactDetails, Question, QuestionEvent
@@ -68,6 +69,27 @@ def test_expired_records_go_and_the_rest_stays(app: Flask, demo: None) -> None:
         )
         db.session.commit()
 
+        # The expired question sits in a stored cluster run, as its representative.
+        run = ClusterRun(
+            crisis_id=db.session.get(Question, expired).crisis_id,
+            period_start=NOW,
+            period_end=NOW,
+            days=7,
+        )
+        cluster = QuestionCluster(
+            run=run,
+            label=0,
+            size=2,
+            representative_question_id=expired,
+            representative_text="Vraag van [datum] dagen geleden",
+        )
+        db.session.add_all([run, cluster])
+        db.session.flush()
+        db.session.add_all(
+            [ClusterMember(cluster_id=cluster.id, question_id=q) for q in (expired, fresh)]
+        )
+        db.session.commit()
+
         dry = purge_expired(now=NOW, dry_run=True)
         report = purge_expired(now=NOW, batch_size=1)
         again = purge_expired(now=NOW)
@@ -89,6 +111,9 @@ def test_expired_records_go_and_the_rest_stays(app: Flask, demo: None) -> None:
             ).scalar_one()
             == 0
         )
+        members = set(db.session.execute(select(ClusterMember.question_id)).scalars())
+        assert members == {fresh}
+        assert db.session.get(QuestionCluster, cluster.id).representative_question_id is None
         actions = list(db.session.execute(select(AuditEvent.action)).scalars())
         assert "login" not in actions and "view_personal_data" in actions
         assert actions.count("purge") == 2  # each purge that ran records itself
