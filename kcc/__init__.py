@@ -64,6 +64,9 @@ def register_blueprints(app: Flask) -> None:
     import kcc.api.escalations  # noqa: F401  (adds the escalation routes to the API blueprint)
     import kcc.api.faq  # noqa: F401  (adds the public FAQ feed to the API blueprint)
     import kcc.faq.cluster_views  # noqa: F401  (adds the cluster screens to the FAQ blueprint)
+    import kcc.insight.online_views  # noqa: F401  (online messages, on the insight blueprint)
+    import kcc.insight.report_views  # noqa: F401  (weekly report and open data)
+    import kcc.insight.signal_views  # noqa: F401  (signals)
     from kcc.admin.views import bp as admin_bp
     from kcc.api.views import bp as api_bp
     from kcc.auth.views import bp as auth_bp
@@ -72,6 +75,7 @@ def register_blueprints(app: Flask) -> None:
     from kcc.faq.public_views import bp as faq_public_bp
     from kcc.faq.views import bp as faq_bp
     from kcc.governance.views import bp as governance_bp
+    from kcc.insight.views import bp as insight_bp
     from kcc.intake.views import bp as intake_bp
     from kcc.main.views import bp as main_bp
 
@@ -82,6 +86,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(classification_bp, url_prefix="/classification")
     app.register_blueprint(faq_bp, url_prefix="/editorial")
     app.register_blueprint(faq_public_bp, url_prefix="/faq")
+    app.register_blueprint(insight_bp, url_prefix="/insights")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(governance_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api/v1")

@@ -27,7 +27,16 @@ from kcc.faq.models import (
     QuestionCluster,
 )
 from kcc.governance.models import AuditAction, AuditEvent
-from kcc.insight.models import CrisisEvent, EventKind
+from kcc.insight.models import (
+    CrisisEvent,
+    EventKind,
+    OnlineImport,
+    OnlineMessage,
+    Signal,
+    SignalKind,
+    SignalSource,
+    SignalSubscription,
+)
 from kcc.intake.models import (
     AnswerSource,
     CallerType,
@@ -73,6 +82,8 @@ __all__ = [
     "ModelKind",
     "ModelVersion",
     "Municipality",
+    "OnlineImport",
+    "OnlineMessage",
     "Priority",
     "Question",
     "QuestionCluster",
@@ -82,6 +93,10 @@ __all__ = [
     "Role",
     "SavedView",
     "Sentiment",
+    "Signal",
+    "SignalKind",
+    "SignalSource",
+    "SignalSubscription",
     "StepKind",
     "Topic",
     "User",
