@@ -77,7 +77,9 @@ def register_blueprints(app: Flask) -> None:
     from kcc.governance.views import bp as governance_bp
     from kcc.insight.views import bp as insight_bp
     from kcc.intake.views import bp as intake_bp
+    from kcc.integration.views import bp as integration_bp
     from kcc.main.views import bp as main_bp
+    from kcc.notices.views import bp as notices_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
@@ -87,6 +89,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(faq_bp, url_prefix="/editorial")
     app.register_blueprint(faq_public_bp, url_prefix="/faq")
     app.register_blueprint(insight_bp, url_prefix="/insights")
+    app.register_blueprint(notices_bp, url_prefix="/notices")
+    app.register_blueprint(integration_bp, url_prefix="/admin/integration")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(governance_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api/v1")

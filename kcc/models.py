@@ -48,6 +48,8 @@ from kcc.intake.models import (
     QuestionEventKind,
     QuestionStatus,
 )
+from kcc.integration.models import KlantinteractiesPush
+from kcc.notices.models import Notice, NoticeRead
 from kcc.reference.models import Crisis, Department, Municipality, Topic
 
 __all__ = [
@@ -78,10 +80,13 @@ __all__ = [
     "FaqVote",
     "FollowUp",
     "FollowUpKind",
+    "KlantinteractiesPush",
     "Language",
     "ModelKind",
     "ModelVersion",
     "Municipality",
+    "Notice",
+    "NoticeRead",
     "OnlineImport",
     "OnlineMessage",
     "Priority",

@@ -1,0 +1,1 @@
+"""Integration with the outside: the Klantinteracties (Open Klant) export and push."""

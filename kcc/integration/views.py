@@ -1,0 +1,7 @@
+"""Screens of the integrations (Klantinteracties pushes)."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("integration", __name__)

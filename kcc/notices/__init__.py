@@ -1,0 +1,1 @@
+"""News and work instructions for agents (werkinstructies), with read receipts."""
