@@ -111,6 +111,9 @@ class Config:
     # Clustering from the screen runs inside the request (10,000 questions took about 8 s on a
     # shared machine); above this many the screen points at the CLI.
     FAQ_SCREEN_CLUSTER_LIMIT = 10_000
+    # Open data (Woo): a count of questions below this per day × topic × municipality is not
+    # published, so no one can be singled out (kcc/insight/open_data.py has the full rule).
+    OPEN_DATA_MIN_COUNT = 5
     # Argon2id (time cost, memory KiB, parallelism); None is the library's RFC 9106 profile.
     PASSWORD_HASH_COST: tuple[int, int, int] | None = None
 
@@ -138,6 +141,10 @@ class Config:
         values["CLOSED_DAYS"] = tuple(
             day.strip() for day in environ.get("KCC_CLOSED_DAYS", "").split(",") if day.strip()
         )
+        # Klantinteracties (Open Klant) push: base URL of the API and its token; empty = off.
+        values["KLANTINTERACTIES_URL"] = environ.get("KLANTINTERACTIES_URL", "")
+        values["KLANTINTERACTIES_TOKEN"] = environ.get("KLANTINTERACTIES_TOKEN", "")
+        values["KLANTINTERACTIES_TIMEOUT"] = float(environ.get("KLANTINTERACTIES_TIMEOUT", "10"))
         if environ.get("RATELIMIT_STORAGE_URI"):
             values["RATELIMIT_STORAGE_URI"] = environ["RATELIMIT_STORAGE_URI"]
         return values

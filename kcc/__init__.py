@@ -63,6 +63,7 @@ def register_blueprints(app: Flask) -> None:
     """Mount one blueprint per capability."""
     import kcc.api.escalations  # noqa: F401  (adds the escalation routes to the API blueprint)
     import kcc.api.faq  # noqa: F401  (adds the public FAQ feed to the API blueprint)
+    import kcc.api.klantinteracties  # noqa: F401  (adds the Klantinteracties export to the API)
     import kcc.faq.cluster_views  # noqa: F401  (adds the cluster screens to the FAQ blueprint)
     import kcc.insight.online_views  # noqa: F401  (online messages, on the insight blueprint)
     import kcc.insight.report_views  # noqa: F401  (weekly report and open data)

@@ -21,6 +21,7 @@ from kcc.extensions import utcnow
 from kcc.faq import clusters as faq_clusters
 from kcc.faq.export import export_faq_command
 from kcc.governance import retention
+from kcc.integration.cli import klantinteracties_command
 from kcc.nlp import clustering
 from kcc.privacy import masking
 
@@ -47,6 +48,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(digest_command)
     app.cli.add_command(cluster_command)
     app.cli.add_command(export_faq_command)
+    app.cli.add_command(klantinteracties_command)
 
 
 @click.command("create-user")

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from enum import StrEnum
 from functools import wraps
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from flask import Response, abort
 from flask_login import current_user, login_required
@@ -117,3 +118,17 @@ def apply_security_headers(response: Response) -> Response:
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     return response
+
+
+def is_safe_local_path(target: str | None) -> bool:
+    """Tell whether a `next` value is a path on this site, never another host.
+
+    Browsers read a backslash as a slash, so "/\\evil.example" would leave the site as surely
+    as "//evil.example"; control characters could smuggle in another header line.
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return False
+    if "\\" in target or any(ord(character) < 32 for character in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc

@@ -51,6 +51,10 @@ EXPECTED_ACCESS: dict[str, set[str]] = {
     "/editorial/entries/new": {"coordinator", "analyst"},
     "/editorial/measures": {"coordinator", "analyst"},
     "/editorial/clusters": {"coordinator", "analyst"},
+    "/notices/": {"coordinator"},
+    "/notices/new": {"coordinator"},
+    "/notices/mine": set(ALL_ROLES),
+    "/admin/integration/": {"admin"},
     "/editorial/clusters/compare": {"coordinator", "analyst"},
 }
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -26,6 +25,7 @@ from kcc.exceptions import ValidationFailed
 from kcc.extensions import db, limiter, utcnow
 from kcc.governance.audit import record_and_commit
 from kcc.governance.models import AuditAction
+from kcc.security import is_safe_local_path
 
 bp = Blueprint("auth", __name__)
 PENDING_USER_KEY = "pending_user_id"
@@ -39,10 +39,7 @@ TWO_FACTOR_EXEMPT_ENDPOINTS = {"static", "auth.logout", "auth.two_factor_setting
 
 def is_safe_next_url(target: str | None) -> bool:
     """Only follow ?next= to a path on this site, never to another host."""
-    if not target:
-        return False
-    parts = urlsplit(target)
-    return not parts.scheme and not parts.netloc and target.startswith("/")
+    return is_safe_local_path(target)
 
 
 def login_rate_limit() -> str:

@@ -28,6 +28,8 @@ ACTION_LABELS = {
     AuditAction.EMAIL_SENT: "E-mail aan beller verstuurd",
     AuditAction.FAQ_CHANGED: "Veelgestelde vraag gewijzigd",
     AuditAction.CLUSTER_RUN: "Vragen geclusterd",
+    AuditAction.NOTICE_CHANGED: "Bericht voor medewerkers gewijzigd",
+    AuditAction.KLANTINTERACTIES_PUSHED: "Naar Open Klant verstuurd",
 }
 
 

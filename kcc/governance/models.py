@@ -31,6 +31,8 @@ class AuditAction(StrEnum):
     EMAIL_SENT = "email_sent"
     FAQ_CHANGED = "faq_changed"
     CLUSTER_RUN = "cluster_run"
+    NOTICE_CHANGED = "notice_changed"
+    KLANTINTERACTIES_PUSHED = "klantinteracties_pushed"
 
 
 # Login traces are kept shorter than the rest of the log (6 months, see retention).

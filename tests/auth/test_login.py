@@ -64,6 +64,16 @@ def test_login_follows_next_only_within_the_site(client: FlaskClient, auth: Auth
 
     external = client.post("/login?next=https://evil.example/", data=credentials)
     assert external.headers["Location"] == "/"
+    # Browsers read a backslash as a slash: "/\\evil.example" is "//evil.example" to them.
+    for sneaky in ("//evil.example/", "/\\evil.example", "/%5Cevil.example"):
+        client.post("/logout", data={"csrf_token": csrf_token_from(client.get("/"))})
+        token = csrf_token_from(client.get("/login"))
+        response = client.post(
+            "/login",
+            query_string={"next": sneaky.replace("%5C", "\\")},
+            data={**credentials, "csrf_token": token},
+        )
+        assert response.headers["Location"] == "/", sneaky
 
     client.post("/logout", data={"csrf_token": csrf_token_from(client.get("/"))})
     token = csrf_token_from(client.get("/login"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import deque
 from dataclasses import dataclass, field
+from datetime import timedelta
 from urllib.parse import urlsplit, urlunsplit
 
 import pyotp
@@ -20,6 +21,7 @@ from kcc.extensions import db, utcnow
 from kcc.faq.clusters import run_clustering
 from kcc.faq.demo import seed_demo_faq
 from kcc.intake.services import QuestionInput, register_question
+from kcc.notices.services import NoticeInput, create_notice
 from kcc.reference.models import Crisis, Municipality
 from tests.browser.helpers import (
     BrowserAuthActions,
@@ -192,6 +194,15 @@ def faq_content(app: Flask, live_server: str) -> None:
     with app.app_context():
         users = {u.username: u for u in db.session.scalars(select(User))}
         seed_demo_faq(users["coordinator"], users["analyst"])
+        create_notice(
+            NoticeInput(
+                title="Bij vragen over leefgeld: doorzetten naar team Inkomen",
+                body="Beloof geen bedrag.",
+                visible_from=utcnow() - timedelta(minutes=1),
+                is_important=True,
+            ),
+            user=users["coordinator"],
+        )
         crisis = db.session.scalars(select(Crisis).where(Crisis.code == "oekraine")).one()
         municipality = db.session.scalars(select(Municipality)).first()
         for text in LEEFGELD_PARAPHRASES:
