@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pytest
 from flask import Flask
 
+from kcc.extensions import db
 from kcc.faq.microcache import MicroCache
 from tests.conftest import make_test_app
 from tests.faq.conftest import PublishEntry
@@ -15,16 +17,28 @@ FIRST_Q = "Waar meld ik mij als gastgezin?"
 SECOND_Q = "Wanneer opent de nieuwe opvanglocatie?"
 
 
-def cached_app(migrated_database: str, instance_path: Path, seconds: float) -> Flask:
-    """A second app on the test database, with the micro-cache switched on."""
-    return make_test_app(migrated_database, instance_path, FAQ_MICROCACHE_SECONDS=seconds)
+@pytest.fixture
+def cached_app(migrated_database: str, instance_path: Path) -> Iterator[Callable[[float], Flask]]:
+    """Make second apps on the test database with the micro-cache on; their engines are closed
+    afterwards (an open PostgreSQL connection left to the garbage collector is a warning)."""
+    made: list[Flask] = []
+
+    def make(seconds: float) -> Flask:
+        made.append(make_test_app(migrated_database, instance_path, FAQ_MICROCACHE_SECONDS=seconds))
+        return made[-1]
+
+    yield make
+    for app in made:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 def test_anonymous_repeats_come_from_memory_and_cookies_go_to_the_app(
-    app: Flask, publish_entry: PublishEntry, migrated_database: str, instance_path: Path
+    app: Flask, publish_entry: PublishEntry, cached_app: Callable[[float], Flask]
 ) -> None:
     publish_entry(FIRST_Q, "Meld u bij de gemeente.")
-    cached = cached_app(migrated_database, instance_path, seconds=60)
+    cached = cached_app(60)
     visitor, employee = cached.test_client(), cached.test_client()
     employee.set_cookie("kcc_session", "abc")
     first = visitor.get("/faq/oekraine/")
@@ -49,10 +63,9 @@ def test_error_pages_are_never_kept(
     app: Flask,
     publish_entry: PublishEntry,
     new_crisis: Callable[..., str],
-    migrated_database: str,
-    instance_path: Path,
+    cached_app: Callable[[float], Flask],
 ) -> None:
-    visitor = cached_app(migrated_database, instance_path, seconds=60).test_client()
+    visitor = cached_app(60).test_client()
     assert visitor.get("/faq/hoogwater/").status_code == 404  # no such crisis yet
     new_crisis("hoogwater", "Hoogwater")
     publish_entry(FIRST_Q, "Meld u bij de gemeente.", crisis="hoogwater")
