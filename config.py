@@ -33,7 +33,13 @@ def read_bool(value: str | None, *, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on", "ja"}
 
 
-RETENTION_KINDS = ("contact_details", "questions", "login_events", "audit_events")
+RETENTION_KINDS = (
+    "contact_details",
+    "questions",
+    "login_events",
+    "audit_events",
+    "online_messages",
+)
 
 
 def retention_days_from(environ: Mapping[str, str]) -> dict[str, int]:
@@ -68,6 +74,9 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # the session's lifetime bounds the token; forms stay open long
     WTF_I18N_ENABLED = False  # use WTForms' own Dutch messages (Meta.locales), not Flask-Babel
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    # The online-export upload form only (a month of posts); larger exports go through
+    # `flask --app kcc import-online`.
+    ONLINE_UPLOAD_MAX_BYTES = 5 * 1024 * 1024
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute"

@@ -48,8 +48,11 @@ def register_extensions(app: Flask) -> None:
     import kcc.models  # noqa: F401  every model on the metadata, for Alembic and create_all
     from kcc.auth.loaders import register_user_loaders
     from kcc.extensions import csrf, db, limiter, login_manager, migrate
+    from kcc.insight.online_views import raise_upload_limit_for_online_import
     from kcc.sqlite import configure_sqlite_connections
 
+    # Before CSRFProtect reads a form: the online-export upload may be larger than other forms.
+    app.before_request(raise_upload_limit_for_online_import)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)

@@ -21,6 +21,9 @@ from kcc.extensions import utcnow
 from kcc.faq import clusters as faq_clusters
 from kcc.faq.export import export_faq_command
 from kcc.governance import retention
+from kcc.insight.online import import_online_command
+from kcc.insight.report_views import open_data_command, report_command
+from kcc.insight.signals import signals_command
 from kcc.integration.cli import klantinteracties_command
 from kcc.nlp import clustering
 from kcc.privacy import masking
@@ -32,6 +35,7 @@ PURGE_LABELS = {
     "contact_details": "contactgegevens",
     "questions": "vragen (met geschiedenis)",
     "audit_events": "auditregels",
+    "online_messages": "online berichten",
 }
 
 
@@ -48,7 +52,11 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(digest_command)
     app.cli.add_command(cluster_command)
     app.cli.add_command(export_faq_command)
+    app.cli.add_command(import_online_command)
     app.cli.add_command(klantinteracties_command)
+    app.cli.add_command(report_command)
+    app.cli.add_command(open_data_command)
+    app.cli.add_command(signals_command)
 
 
 @click.command("create-user")
@@ -197,7 +205,7 @@ def purge_command(dry_run: bool) -> None:
     """Delete what has passed its retention period (run it daily, e.g. from cron)."""
     report = retention.purge_expired(dry_run=dry_run)
     verb = "zou verwijderen" if dry_run else "verwijderd"
-    for kind in ("contact_details", "questions", "audit_events"):
+    for kind in ("contact_details", "questions", "audit_events", "online_messages"):
         click.echo(f"{PURGE_LABELS[kind]}: {report.counts.get(kind, 0)} {verb}")
 
 

@@ -1,4 +1,4 @@
-"""Forms of the FAQ editorial screens: an entry, a workflow step, a measure, the list filters."""
+"""Forms of the FAQ editorial screens: an entry, a workflow step, the list filters."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from kcc.escalation.forms import VersionedForm
 from kcc.faq.editorial import ANSWER_MAX, QUESTION_MAX, EntryInput
 from kcc.faq.models import TRANSLATION_LANGUAGES, EntryState, FaqEntry
-from kcc.insight.models import CrisisEvent, EventKind
+from kcc.insight.models import CrisisEvent
 from kcc.intake.forms import ANY, DutchForm, optional_int
 from kcc.reference.models import Crisis, Municipality
 
@@ -168,30 +168,3 @@ class EntryFilterForm(DutchForm):
     def fill_choices(self, crises: list[Crisis]) -> None:
         """Offer every crisis."""
         self.crisis_id.choices = [ANY, *(SelectChoice(str(c.id), c.name) for c in crises)]
-
-
-class EventForm(DutchForm):
-    """Record a measure or event of a crisis."""
-
-    crisis_id = SelectField("Crisis", coerce=optional_int, validators=[InputRequired()])
-    municipality_id = SelectField("Geldt voor", coerce=optional_int, validate_choice=False)
-    kind = SelectField(
-        "Soort",
-        choices=[SelectChoice(k.value, k.label) for k in EventKind],
-        validators=[InputRequired()],
-    )
-    title = StringField("Titel", validators=[DataRequired("Vul een titel in."), Length(max=200)])
-    description = TextAreaField("Toelichting", validators=[Optional(), Length(max=2000)])
-    occurs_on = DateField(
-        "Datum (ingang)",
-        validators=[InputRequired("Vul de datum in (jjjj-mm-dd).")],
-        format="%Y-%m-%d",
-    )
-
-    def fill_choices(self, crises: list[Crisis], municipalities: list[Municipality]) -> None:
-        """Offer the crises and municipalities."""
-        self.crisis_id.choices = [SelectChoice(str(c.id), c.name) for c in crises]
-        self.municipality_id.choices = [
-            REGION,
-            *(SelectChoice(str(m.id), m.name) for m in municipalities),
-        ]

@@ -10,7 +10,7 @@ from kcc.exceptions import Conflict, Forbidden, NotFound, ValidationFailed
 from kcc.extensions import utcnow
 from kcc.faq import editorial, queries
 from kcc.faq.formatting import render_answer
-from kcc.faq.forms import ActionForm, CheckedForm, EntryFilterForm, EntryForm, EventForm
+from kcc.faq.forms import ActionForm, CheckedForm, EntryFilterForm, EntryForm
 from kcc.faq.impact import entry_impact
 from kcc.faq.models import LANGUAGE_LABELS, FaqEntry, Language
 from kcc.faq.public import vote_counts
@@ -180,37 +180,3 @@ def entry_checked(entry_id: int) -> Response:
         except (Conflict, NotFound) as error:
             flash(str(error), "error")
     return redirect(url_for("faq.entry", entry_id=entry_id))
-
-
-@bp.route("/measures", methods=["GET", "POST"])
-@permission_required(Permission.CURATE_FAQ)
-def measures() -> Response | tuple[str, int]:
-    """Record measures and events; a new measure flags the entries that depend on older ones."""
-    form = EventForm()
-    form.fill_choices(
-        reference_services.list_crises_with_topics(), reference_services.list_municipalities()
-    )
-    if form.validate_on_submit():
-        data = insight_services.EventInput(
-            crisis_id=form.crisis_id.data,
-            kind=form.kind.data,
-            title=form.title.data or "",
-            occurs_on=form.occurs_on.data,
-            municipality_id=form.municipality_id.data,
-            description=form.description.data or "",
-        )
-        try:
-            recorded = insight_services.record_crisis_event(data, user=current_user)
-        except ValidationFailed as error:
-            attach_service_errors(form, error)
-        else:
-            flash(
-                f"'{recorded.event.title}' vastgelegd; {recorded.flagged} veelgestelde "
-                "vraag/vragen gemarkeerd om te controleren.",
-                "success",
-            )
-            return redirect(url_for("faq.measures"))
-    status = 422 if request.method == "POST" else 200
-    return render_template(
-        "faq/measures.html", form=form, events=insight_services.list_events()
-    ), status

@@ -30,6 +30,7 @@ ACTION_LABELS = {
     AuditAction.CLUSTER_RUN: "Vragen geclusterd",
     AuditAction.NOTICE_CHANGED: "Bericht voor medewerkers gewijzigd",
     AuditAction.KLANTINTERACTIES_PUSHED: "Naar Open Klant verstuurd",
+    AuditAction.ONLINE_IMPORT: "Online-export geïmporteerd of verwijderd",
 }
 
 

@@ -33,6 +33,7 @@ class AuditAction(StrEnum):
     CLUSTER_RUN = "cluster_run"
     NOTICE_CHANGED = "notice_changed"
     KLANTINTERACTIES_PUSHED = "klantinteracties_pushed"
+    ONLINE_IMPORT = "online_import"
 
 
 # Login traces are kept shorter than the rest of the log (6 months, see retention).

@@ -14,6 +14,7 @@ from kcc.extensions import db, utcnow
 from kcc.faq.models import ClusterMember, QuestionCluster
 from kcc.governance.audit import record_event
 from kcc.governance.models import LOGIN_ACTIONS, AuditAction, AuditEvent
+from kcc.insight.models import OnlineImport, OnlineMessage
 from kcc.intake.models import ContactDetails, Question, QuestionEvent
 from kcc.privacy.masking import mask_personal_data
 from kcc.privacy.retention import RetentionPolicy
@@ -108,6 +109,25 @@ def expired_audit_ids(before_login: datetime, before_other: datetime, limit: int
     )
 
 
+def expired_online_message_ids(before: datetime, limit: int) -> list[int]:
+    """Online messages posted before the moment."""
+    return list(
+        db.session.execute(
+            select(OnlineMessage.id).where(OnlineMessage.posted_at < before).limit(limit)
+        ).scalars()
+    )
+
+
+def delete_online_messages(ids: list[int]) -> None:
+    """Remove online messages, and the imports they leave empty."""
+    db.session.execute(delete(OnlineMessage).where(OnlineMessage.id.in_(ids)))
+    db.session.execute(
+        delete(OnlineImport).where(
+            ~select(OnlineMessage.id).where(OnlineMessage.import_id == OnlineImport.id).exists()
+        )
+    )
+
+
 def delete_questions(ids: list[int]) -> None:
     """Remove questions with their history and contact details; links to them are cut."""
     db.session.execute(delete(QuestionEvent).where(QuestionEvent.question_id.in_(ids)))
@@ -165,6 +185,9 @@ def count_expired(report: PurgeReport, policy: RetentionPolicy, now: datetime) -
             ((AuditEvent.action.in_(login_actions)) & (AuditEvent.at < before_login))
             | ((AuditEvent.action.not_in(login_actions)) & (AuditEvent.at < before_audit))
         ),
+        "online_messages": select(func.count(OnlineMessage.id)).where(
+            OnlineMessage.posted_at < policy.expired_before("online_messages", now)
+        ),
     }
     for kind, query in counts.items():
         report.add(kind, db.session.execute(query).scalar_one())
@@ -203,6 +226,14 @@ def purge_expired(
         "audit_events",
         lambda limit: expired_audit_ids(login_before, audit_before, limit),
         lambda ids: db.session.execute(delete(AuditEvent).where(AuditEvent.id.in_(ids))),
+        batch_size,
+    )
+    online_before = policy.expired_before("online_messages", now)
+    purge_in_batches(
+        report,
+        "online_messages",
+        lambda limit: expired_online_message_ids(online_before, limit),
+        delete_online_messages,
         batch_size,
     )
     summary = ", ".join(f"{kind}: {count}" for kind, count in sorted(report.counts.items()))

@@ -21,6 +21,9 @@ DEFAULT_DAYS = {
     # The rest of the audit log (views of personal data, changes), so an access request or a
     # complaint about last year can still be answered.
     "audit_events": 730,
+    # Online messages (masked media-monitoring exports): kept as long as the questions they are
+    # compared with.
+    "online_messages": 365,
 }
 
 
@@ -32,6 +35,7 @@ class RetentionPolicy:
     questions: int = DEFAULT_DAYS["questions"]
     login_events: int = DEFAULT_DAYS["login_events"]
     audit_events: int = DEFAULT_DAYS["audit_events"]
+    online_messages: int = DEFAULT_DAYS["online_messages"]
 
     @classmethod
     def from_days(cls, days: Mapping[str, int]) -> RetentionPolicy:

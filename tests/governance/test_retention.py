@@ -13,6 +13,7 @@ from kcc.extensions import db
 from kcc.faq.models import ClusterMember, ClusterRun, QuestionCluster
 from kcc.governance.models import AuditAction, AuditEvent
 from kcc.governance.retention import purge_expired
+from kcc.insight.models import OnlineImport, OnlineMessage
 from kcc.intake.models import ContactDetails, Question, QuestionEvent
 from kcc.intake.services import ContactInput, QuestionInput, register_question
 from kcc.reference.models import Crisis, Municipality
@@ -90,13 +91,49 @@ def test_expired_records_go_and_the_rest_stays(app: Flask, demo: None) -> None:
         )
         db.session.commit()
 
+        # Online messages: one import wholly expired (it goes), one with a fresh message.
+        crisis_id = db.session.get(Question, expired).crisis_id
+        old_import, recent_import = (
+            OnlineImport(crisis_id=crisis_id),
+            OnlineImport(crisis_id=crisis_id),
+        )
+        db.session.add_all([old_import, recent_import])
+        db.session.flush()
+        db.session.add_all(
+            [
+                OnlineMessage(
+                    import_id=old_import.id,
+                    crisis_id=crisis_id,
+                    posted_at=NOW - timedelta(days=400),
+                ),
+                OnlineMessage(
+                    import_id=recent_import.id,
+                    crisis_id=crisis_id,
+                    posted_at=NOW - timedelta(days=400),
+                ),
+                OnlineMessage(
+                    import_id=recent_import.id,
+                    crisis_id=crisis_id,
+                    posted_at=NOW - timedelta(days=3),
+                ),
+            ]
+        )
+        db.session.commit()
+
         dry = purge_expired(now=NOW, dry_run=True)
         report = purge_expired(now=NOW, batch_size=1)
         again = purge_expired(now=NOW)
 
         assert dry.counts == report.counts
         # The login trace (200 days) is past its 183; the view (200 of 730 days) is not.
-        assert report.counts == {"contact_details": 2, "questions": 1, "audit_events": 1}
+        assert report.counts == {
+            "contact_details": 2,
+            "questions": 1,
+            "audit_events": 1,
+            "online_messages": 2,
+        }
+        imports_left = set(db.session.execute(select(OnlineImport.id)).scalars())
+        assert imports_left == {recent_import.id}
         assert again.total == 0
         remaining = set(db.session.execute(select(Question.id)).scalars())
         assert remaining == {fresh, contact_expired, linked_to_expired}
