@@ -76,8 +76,11 @@ class FormCollector(HTMLParser):
 
 
 def post_forms_on(client: FlaskClient, url: str) -> list[dict[str, object]]:
+    response = client.get(url)
+    if response.mimetype != "text/html":  # a PDF or CSV download holds no forms
+        return []
     collector = FormCollector()
-    collector.feed(client.get(url).get_data(as_text=True))
+    collector.feed(response.get_data(as_text=True))
     return [form for form in collector.forms if form["action"] != "/logout"]
 
 
