@@ -9,6 +9,10 @@ a dashboard shows: a sentiment for every question (the generator leaves most emp
 run per crisis and a few events. Escalations come from bench/escalation_queue.py when it ran
 on the source; the dashboard's escalation figures are measured either way.
 
+Before measuring, the daily roll-up of question counts (kcc/insight/rollup.py) is rebuilt for
+every closed day of every crisis, as `flask --app kcc rollup --rebuild-all` does, and the time
+that takes is printed: the dashboard reads closed days from it and only today live.
+
 "Server time" as in bench/intake.py: the in-process WSGI call through Flask's test client
 (routing, session, form, every aggregate query, drawing the SVG, rendering), logged in as the
 analyst. Besides the page, the two big queries are timed on their own, so it shows where the
@@ -42,8 +46,8 @@ from bench.intake import percentile, timed  # noqa: E402
 from kcc.escalation.models import Escalation  # noqa: E402
 from kcc.extensions import db, utcnow  # noqa: E402
 from kcc.faq.models import ClusterRun, QuestionCluster  # noqa: E402
-from kcc.insight import queries  # noqa: E402
-from kcc.insight.models import CrisisEvent  # noqa: E402
+from kcc.insight import queries, rollup  # noqa: E402
+from kcc.insight.models import CrisisEvent, QuestionDayCount  # noqa: E402
 from kcc.intake.models import Question  # noqa: E402
 from kcc.localtime import LOCAL_TIMEZONE  # noqa: E402
 from kcc.reference.models import Crisis, Municipality  # noqa: E402
@@ -111,6 +115,18 @@ def prepare(today: date) -> None:
     db.session.execute(text("ANALYZE"))
     db.session.commit()
     print(f"prepared sentiment, cluster runs and events in {time.perf_counter() - started:.1f} s")
+
+
+def build_rollup() -> None:
+    """Rebuild the daily roll-up of every crisis, as `rollup --rebuild-all`; print the time."""
+    started = time.perf_counter()
+    report = rollup.rebuild_everything(now=utcnow())
+    seconds = time.perf_counter() - started
+    rows = db.session.execute(select(func.count(QuestionDayCount.id))).scalar_one()
+    print(
+        f"roll-up rebuilt (--rebuild-all): {report.days:,} crisis-days, {rows:,} rows "
+        f"in {seconds:.1f} s"
+    )
 
 
 def last_day() -> date:
@@ -183,6 +199,7 @@ def main(arguments: Sequence[str] | None = None) -> None:
         upgrade()
         today = last_day()
         prepare(today)
+        build_rollup()
         # Filling in the sentiment leaves a WAL as large as the table; reads through it are
         # several times slower than reads of the database file, which a server would not see.
         db.session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))

@@ -23,6 +23,7 @@ from kcc.faq.export import export_faq_command
 from kcc.governance import retention
 from kcc.insight.online import import_online_command
 from kcc.insight.report_views import open_data_command, report_command
+from kcc.insight.rollup import rollup_command
 from kcc.insight.signals import signals_command
 from kcc.integration.cli import klantinteracties_command
 from kcc.nlp import clustering
@@ -57,6 +58,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(report_command)
     app.cli.add_command(open_data_command)
     app.cli.add_command(signals_command)
+    app.cli.add_command(rollup_command)
 
 
 @click.command("create-user")

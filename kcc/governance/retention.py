@@ -14,6 +14,7 @@ from kcc.extensions import db, utcnow
 from kcc.faq.models import ClusterMember, QuestionCluster
 from kcc.governance.audit import record_event
 from kcc.governance.models import LOGIN_ACTIONS, AuditAction, AuditEvent
+from kcc.insight import rollup
 from kcc.insight.models import OnlineImport, OnlineMessage
 from kcc.intake.models import ContactDetails, Question, QuestionEvent
 from kcc.privacy.masking import mask_personal_data
@@ -130,6 +131,7 @@ def delete_online_messages(ids: list[int]) -> None:
 
 def delete_questions(ids: list[int]) -> None:
     """Remove questions with their history and contact details; links to them are cut."""
+    rollup.mark_questions_stale(ids)  # a bulk DELETE bypasses the roll-up's ORM listener
     db.session.execute(delete(QuestionEvent).where(QuestionEvent.question_id.in_(ids)))
     escalation_ids = select(Escalation.id).where(Escalation.question_id.in_(ids))
     db.session.execute(delete(FollowUp).where(FollowUp.escalation_id.in_(escalation_ids)))

@@ -179,3 +179,34 @@ class OnlineMessage(db.Model):
     sentiment_confidence: Mapped[float | None]
 
     topic: Mapped[Topic | None] = relationship()
+
+
+class QuestionDayCount(db.Model):
+    """Questions of one crisis on one Dutch local day, per municipality, channel, caller type
+    and topic: the daily roll-up the dashboard reads for closed days (see insight.rollup).
+
+    The counts follow insight.queries: negative is sentiment 'negatief'; answered at the
+    first line is status 'beantwoord' and never escalated.
+    """
+
+    __table_args__ = (Index("ix_question_day_count_crisis_day", "crisis_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    crisis_id: Mapped[int] = mapped_column(ForeignKey("crisis.id"))
+    day: Mapped[date]
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
+    channel: Mapped[str] = mapped_column(String(20))
+    caller_type: Mapped[str] = mapped_column(String(20))
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("topic.id"))
+    questions: Mapped[int]
+    with_sentiment: Mapped[int]
+    negative: Mapped[int]
+    answered_first_line: Mapped[int]
+
+
+class QuestionDayStale(db.Model):
+    """A closed day of a crisis whose questions changed after its roll-up was built: read
+    live until the next roll-up run rebuilds it."""
+
+    crisis_id: Mapped[int] = mapped_column(ForeignKey("crisis.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)

@@ -12,6 +12,10 @@ with `timezone('Europe/Amsterdam', received_at)`. SQLite has no time zones, so t
 and each row gets `date(received_at, '<offset> minutes')` with the offset of its stretch. Both
 give the same local day for every moment, daylight saving time included.
 
+Question counts of closed days come from the daily roll-up (insight.rollup) where it is built
+and not marked stale; today, stale days and days without roll-up rows are counted live, so the
+figures are the same either way.
+
 Median time to answer: SQL has no portable median, so the database counts the answered
 escalations, sorts their durations and hands over the middle one or two (ORDER BY + OFFSET).
 """
@@ -20,7 +24,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Case, ColumnElement, Select, and_, case, func, literal, or_, select
@@ -28,9 +32,10 @@ from sqlalchemy.sql.elements import KeyedColumnElement
 
 from kcc.classification.models import Sentiment
 from kcc.escalation.models import Escalation
-from kcc.extensions import db
+from kcc.extensions import db, utcnow
 from kcc.faq.models import ClusterRun, QuestionCluster
-from kcc.insight.models import CrisisEvent
+from kcc.insight import rollup
+from kcc.insight.models import CrisisEvent, QuestionDayCount, QuestionDayStale
 from kcc.intake.models import Question, QuestionStatus
 from kcc.localtime import LOCAL_TIMEZONE
 from kcc.reference.models import Topic
@@ -253,6 +258,95 @@ def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
 
 def count_questions_by_day_and_topic(criteria: InsightFilter) -> list[DayTopicCount]:
     """Questions per local day and topic, with sentiment and first-line counts (one scan)."""
+    return counts_by_day_and_topic(criteria, rolled_up_days(criteria))
+
+
+def rolled_up_days(criteria: InsightFilter) -> set[date]:
+    """Days of the period the roll-up answers: before today, built, and not marked stale.
+
+    A day without roll-up rows is read live: never built (or no questions, which is cheap).
+    """
+    today = rollup.local_day(utcnow())
+    last = min(criteria.end, today - timedelta(days=1))
+    if last < criteria.start:
+        return set()
+    in_period = (QuestionDayCount.day >= criteria.start, QuestionDayCount.day <= last)
+    built = db.session.execute(
+        select(QuestionDayCount.day)
+        .where(QuestionDayCount.crisis_id == criteria.crisis_id, *in_period)
+        .distinct()
+    ).scalars()
+    days = {as_date(day) for day in built}
+    if not days:
+        return days
+    stale = db.session.execute(
+        select(QuestionDayStale.day).where(
+            QuestionDayStale.crisis_id == criteria.crisis_id,
+            QuestionDayStale.day >= criteria.start,
+            QuestionDayStale.day <= last,
+        )
+    ).scalars()
+    return days - {as_date(day) for day in stale}
+
+
+def counts_by_day_and_topic(criteria: InsightFilter, rolled_up: set[date]) -> list[DayTopicCount]:
+    """Per day and topic: rolled-up days from the roll-up, the other days live."""
+    if not rolled_up:
+        return count_live_by_day_and_topic(criteria)
+    counts = count_rolled_up_by_day_and_topic(criteria, rolled_up)
+    # Each run of other days on its own: the (crisis, received_at) index then reads just those.
+    live_days = [day for day in criteria.days if day not in rolled_up]
+    for first, last in rollup.contiguous_ranges(live_days):
+        counts += count_live_by_day_and_topic(replace(criteria, start=first, end=last))
+    return sorted(
+        counts, key=lambda count: (count.day, count.topic_id is not None, count.topic_id or 0)
+    )
+
+
+def count_rolled_up_by_day_and_topic(
+    criteria: InsightFilter, days: Iterable[date]
+) -> list[DayTopicCount]:
+    """The roll-up's counts per day and topic for these days, with the period's filters."""
+    row = QuestionDayCount
+    conditions = [
+        row.crisis_id == criteria.crisis_id,
+        or_(*(row.day.between(first, last) for first, last in rollup.contiguous_ranges(days))),
+    ]
+    if criteria.municipality_id:
+        conditions.append(row.municipality_id == criteria.municipality_id)
+    if criteria.channel:
+        conditions.append(row.channel == criteria.channel)
+    if criteria.caller_type:
+        conditions.append(row.caller_type == criteria.caller_type)
+    query = (
+        select(
+            row.day,
+            row.topic_id,
+            func.sum(row.questions),
+            func.sum(row.with_sentiment),
+            func.sum(row.negative),
+            func.sum(row.answered_first_line),
+        )
+        .where(*conditions)
+        .group_by(row.day, row.topic_id)
+    )
+    return [
+        DayTopicCount(
+            day=as_date(day),
+            topic_id=topic_id,
+            questions=int(questions),
+            with_sentiment=int(with_sentiment),
+            negative=int(negative),
+            answered_first_line=int(answered),
+        )
+        for day, topic_id, questions, with_sentiment, negative, answered in db.session.execute(
+            query
+        )
+    ]
+
+
+def count_live_by_day_and_topic(criteria: InsightFilter) -> list[DayTopicCount]:
+    """Questions per local day and topic, counted in the question table (one scan)."""
     day = local_day_of(Question.received_at, criteria).label("day")
     answered_first_line = and_(
         Question.status == QuestionStatus.BEANTWOORD.value, Question.is_escalated.is_(False)
@@ -351,6 +445,10 @@ def question_overview(criteria: InsightFilter) -> QuestionOverview:
 
 def topic_shares(criteria: InsightFilter) -> list[TopicShare]:
     """Questions per topic in the period and their shares, largest first."""
+    rolled_up = rolled_up_days(criteria)
+    if rolled_up:
+        counts = counts_by_day_and_topic(criteria, rolled_up)
+        return summarise_topics(counts, topic_names(criteria.crisis_id))
     topic = Question.topic_id
     rows = db.session.execute(
         select(topic, func.count()).where(*question_conditions(criteria)).group_by(topic)
@@ -369,6 +467,9 @@ def negative_share_by_day(criteria: InsightFilter) -> list[DaySentiment]:
 
 def first_line_resolution(criteria: InsightFilter) -> FirstLineResolution:
     """Questions answered at the first line (answer given, never escalated) against all."""
+    rolled_up = rolled_up_days(criteria)
+    if rolled_up:
+        return summarise_first_line(counts_by_day_and_topic(criteria, rolled_up))
     answered_first_line = and_(
         Question.status == QuestionStatus.BEANTWOORD.value, Question.is_escalated.is_(False)
     )
