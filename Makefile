@@ -43,19 +43,23 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 
 test-sqlite: setup-test
-	$(BIN)/pytest
+	$(BIN)/pytest -p no:cacheprovider
 
 # TEST_POSTGRES_URL names a server to use; otherwise a throwaway one is started on 127.0.0.1.
 test-postgres: setup-test
 	url="$${TEST_POSTGRES_URL:-$$(scripts/test-postgres.sh start)}" && \
-	KCC_TEST_DATABASE_URL="$$url" $(BIN)/pytest
+	KCC_TEST_DATABASE_URL="$$url" $(BIN)/pytest -p no:cacheprovider
 
 # wapiti (pinned in the script, in its own venv .venv-scan) attacks the app on 127.0.0.1 as the
 # demo coordinator, offline; report in build/security-scan/.
 security-scan: $(VENV)/.installed-app
 	PYTHON=$(PYTHON) scripts/security-scan.sh
 
-test: lint test-sqlite test-postgres security-scan
+# The two database runs are independent (own database, own ports), so they run side by side on
+# the two cores; each one's output is printed whole when it ends (-O).
+test: lint
+	$(MAKE) --no-print-directory -j2 -O test-sqlite test-postgres
+	$(MAKE) --no-print-directory security-scan
 
 # Each script prints its figures; intake.py builds bench/data/million.sqlite first if missing.
 BENCHMARKS := bench/masking.py bench/masking_quality.py bench/classifier.py bench/intake.py \

@@ -308,6 +308,9 @@ Ignored, and why:
   ("claim-csrf_token"): wapiti only knows fixed names such as "csrf_token", so it neither sees
   the token nor tests it. Each such form is re-sent here with a forged token and must be
   refused with kcc's 400 page for a failed CSRF check; otherwise the finding stands.
+- "Lack of anti CSRF token" on the public FAQ vote (/faq/<crisis>/vraag/<id>/nuttig): it is
+  token-less by design (public pages set no session cookie so they stay cacheable); a forged
+  vote can do nothing a visitor cannot, and votes are rate-limited per address.
 """
 
 import json
@@ -361,6 +364,9 @@ def csrf_refused_with_forged_token(finding):
     return status == 400 and CSRF_REFUSAL_TEXT in body
 
 
+ANONYMOUS_VOTE = re.compile(r"^/faq/[^/]+/vraag/\d+/nuttig$")
+
+
 def describe(category, item):
     parameter = f" [{item['parameter']}]" if item.get("parameter") else ""
     return f"{category}: {item['method']} {item['path']}{parameter}: {item['info']}"
@@ -372,6 +378,10 @@ for category, items in report["vulnerabilities"].items():
         line = describe(category, item)
         if category == "Secure Flag cookie" and item["info"].endswith(": kcc_session"):
             ignored.append(line + " (development serves plain HTTP)")
+        elif category == "Cross Site Request Forgery" and ANONYMOUS_VOTE.match(item["path"]):
+            # The public "was dit antwoord nuttig?" form: no session, no account, nothing personal,
+            # so a forged request can do no more than any visitor (rate-limited per address).
+            ignored.append(line + " (anonymous FAQ vote: no session to forge a request with)")
         elif category == "Cross Site Request Forgery" and item["info"] == "Lack of anti CSRF token":
             fields = parse_request(item["http_request"])[2]
             key = (item["path"], tuple(sorted(name for name, _ in fields)))

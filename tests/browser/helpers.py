@@ -153,3 +153,12 @@ class BrowserAuthActions:
         page.get_by_label("Wachtwoord", exact=True).fill(password)
         page.get_by_role("button", name="Inloggen").click()
         page.wait_for_load_state()
+
+
+def tab_to(page: Page, selector: str, *, limit: int = 80) -> int:
+    """Press Tab until the element matching selector has focus; return how many presses."""
+    for presses in range(1, limit + 1):
+        page.keyboard.press("Tab")
+        if page.evaluate("(s) => document.activeElement.matches(s)", selector):
+            return presses
+    raise AssertionError(f"Tab never reached {selector} in {limit} presses")

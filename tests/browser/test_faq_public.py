@@ -10,7 +10,7 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 
 from kcc.faq import editorial
-from tests.browser.helpers import PageAudit
+from tests.browser.helpers import PageAudit, tab_to
 from tests.faq.conftest import entry_input_for, find_user
 
 pytestmark = pytest.mark.browser
@@ -36,15 +36,6 @@ def publish(app: Flask, question: str, answer: str, **details: object) -> int:
         )
         entry = editorial.take_action(entry.id, "publish", user=analyst, seen_version=entry.version)
         return entry.id
-
-
-def tab_to(page: Page, selector: str, *, limit: int = 80) -> int:
-    """Press Tab until the element matching selector has focus; return how many presses."""
-    for presses in range(1, limit + 1):
-        page.keyboard.press("Tab")
-        if page.evaluate("(s) => document.activeElement.matches(s)", selector):
-            return presses
-    raise AssertionError(f"Tab never reached {selector} in {limit} presses")
 
 
 def test_a_visitor_reads_searches_votes_and_switches_language_by_keyboard(

@@ -9,20 +9,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.helpers import BrowserAuthActions, PageAudit
+from tests.browser.helpers import BrowserAuthActions, PageAudit, tab_to
 
 pytestmark = pytest.mark.browser
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "kcc" / "data" / "online" / "example_obi4wan.csv"
-
-
-def tab_to(page: Page, selector: str, *, limit: int = 80) -> int:
-    """Press Tab until the element matching selector has focus; return how many presses."""
-    for presses in range(1, limit + 1):
-        page.keyboard.press("Tab")
-        if page.evaluate("(s) => document.activeElement.matches(s)", selector):
-            return presses
-    raise AssertionError(f"Tab never reached {selector} in {limit} presses")
 
 
 def test_coordinator_imports_an_export_by_keyboard_and_compares(
