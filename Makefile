@@ -46,9 +46,11 @@ test-sqlite: setup-test
 	$(BIN)/pytest -p no:cacheprovider
 
 # TEST_POSTGRES_URL names a server to use; otherwise a throwaway one is started on 127.0.0.1.
+# The browser tests (pages, keyboard, axe) run once, in the SQLite run; every database rule is
+# tested on both.
 test-postgres: setup-test
 	url="$${TEST_POSTGRES_URL:-$$(scripts/test-postgres.sh start)}" && \
-	KCC_TEST_DATABASE_URL="$$url" $(BIN)/pytest -p no:cacheprovider
+	KCC_TEST_DATABASE_URL="$$url" $(BIN)/pytest -p no:cacheprovider -m "not browser"
 
 # wapiti (pinned in the script, in its own venv .venv-scan) attacks the app on 127.0.0.1 as the
 # demo coordinator, offline; report in build/security-scan/.
