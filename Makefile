@@ -57,11 +57,7 @@ test-postgres: setup-test
 security-scan: $(VENV)/.installed-app
 	PYTHON=$(PYTHON) scripts/security-scan.sh
 
-# The two database runs are independent (own database, own ports), so they run side by side on
-# the two cores; each one's output is printed whole when it ends (-O).
-test: lint
-	$(MAKE) --no-print-directory -j2 -O test-sqlite test-postgres
-	$(MAKE) --no-print-directory security-scan
+test: lint test-sqlite test-postgres security-scan
 
 # Each script prints its figures; intake.py builds bench/data/million.sqlite first if missing.
 BENCHMARKS := bench/masking.py bench/masking_quality.py bench/classifier.py bench/intake.py \
