@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Case, ColumnElement, Select, and_, case, func, literal, or_, select
 from sqlalchemy.sql.elements import KeyedColumnElement
@@ -37,6 +37,7 @@ from kcc.faq.models import ClusterRun, QuestionCluster
 from kcc.insight import rollup
 from kcc.insight.models import CrisisEvent, QuestionDayCount, QuestionDayStale
 from kcc.intake.models import Question, QuestionStatus
+from kcc.intake.queries import start_of_local_day
 from kcc.localtime import LOCAL_TIMEZONE
 from kcc.reference.models import Topic
 
@@ -182,8 +183,8 @@ class TopClusters:
 
 
 def local_midnight(day: date) -> datetime:
-    """The start of a Dutch local day, as a UTC moment."""
-    return datetime.combine(day, time(0), tzinfo=LOCAL_TIMEZONE).astimezone(UTC)
+    """The start of a Dutch local day, as a UTC moment (intake's day start, in UTC)."""
+    return start_of_local_day(day).astimezone(UTC)
 
 
 def offset_stretches(start: datetime, end: datetime) -> list[tuple[datetime, int]]:
