@@ -41,6 +41,11 @@ setup-test: $(VENV)/.installed-test
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
+	$(FLASK) openapi --check docs/openapi.json
+
+# The API's OpenAPI document is generated from the code; commit the result (lint checks it).
+openapi: $(VENV)/.installed-app
+	$(FLASK) openapi --output docs/openapi.json
 
 test-sqlite: setup-test
 	$(BIN)/pytest -p no:cacheprovider

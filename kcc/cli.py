@@ -12,6 +12,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from kcc import demo
+from kcc.api.cli import openapi_command
 from kcc.auth import services as auth_services
 from kcc.auth.models import Role
 from kcc.classification import services as classification_services
@@ -55,6 +56,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(export_faq_command)
     app.cli.add_command(import_online_command)
     app.cli.add_command(klantinteracties_command)
+    app.cli.add_command(openapi_command)
     app.cli.add_command(report_command)
     app.cli.add_command(open_data_command)
     app.cli.add_command(signals_command)

@@ -38,7 +38,13 @@ def render_error(code: int, detail: str | None = None) -> tuple[Response | str, 
     """Render the Dutch error page or JSON body for an HTTP status code."""
     title, text = ERROR_TEXTS.get(code, ERROR_TEXTS[500] if code >= 500 else ERROR_TEXTS[400])
     if wants_json():
-        return jsonify({"error": {"status": code, "title": title, "detail": detail or text}}), code
+        # "errors" is the API's documented error body (openapi.json, Errors); "error" stays
+        # for clients that read the older shape.
+        body = {
+            "errors": {"": [detail or text]},
+            "error": {"status": code, "title": title, "detail": detail or text},
+        }
+        return jsonify(body), code
     return render_template("errors/error.html", code=code, title=title, text=detail or text), code
 
 

@@ -10,7 +10,9 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
-from kcc.api.schemas import api_errors
+from kcc.api.components import ref
+from kcc.api.openapi import describe, error, json_answer, json_request
+from kcc.api.schemas import api_errors, is_record_id
 from kcc.api.views import api_permission_required, api_user, bp, error_response
 from kcc.auth.models import User
 from kcc.escalation import mailing, services
@@ -26,6 +28,8 @@ from kcc.security import Permission
 STATUS_OF = {NotFound: 404, Forbidden: 403, Conflict: 409, ValidationFailed: 422}
 # The services name fields as the forms do; the API's request bodies call them this.
 ESCALATION_FIELD_TO_API_FIELD = {"department_id": "department", "assignee_id": "user"}
+NOT_YOURS = error("Geen recht, of de doorzetting is niet van u of uw afdeling")
+NOT_ESCALATED = error("Vraag bestaat niet of is niet doorgezet")
 
 
 def domain_error(error: KccError) -> tuple[Response, int]:
@@ -133,7 +137,27 @@ def seen_version(body: dict[str, Any]) -> int | None:
     return version if isinstance(version, int) and not isinstance(version, bool) else None
 
 
-@bp.post("/questions/<int:question_id>/escalate")
+@bp.post("/questions/<record_id:question_id>/escalate")
+@describe(
+    "escalateQuestion",
+    summary="Vraag doorzetten naar de coördinator",
+    request_body=json_request(
+        "EscalateRequest",
+        required=False,
+        example={
+            "priority": "hoog",
+            "reason": "Wil teruggebeld worden",
+            "contact": {"name": "K. de Boer", "phone": "06-12345678"},
+        },
+    ),
+    responses={
+        201: json_answer("De nieuwe doorzetting", ref("Escalation")),
+        403: NOT_YOURS,
+        404: error("Vraag bestaat niet"),
+        409: error("Al doorgezet"),
+        422: error("Ongeldige invoer, bijvoorbeeld geen contactgegevens"),
+    },
+)
 @api_permission_required(Permission.REGISTER_QUESTIONS)
 def escalate(question_id: int) -> tuple[Response, int]:
     """Escalate a registered question (contact details needed if it has none)."""
@@ -159,7 +183,18 @@ def escalate(question_id: int) -> tuple[Response, int]:
     return jsonify(escalation_json(escalation)), 201
 
 
-@bp.post("/questions/<int:question_id>/claim")
+@bp.post("/questions/<record_id:question_id>/claim")
+@describe(
+    "claimEscalation",
+    summary="Doorzetting oppakken",
+    request_body=json_request("ClaimRequest", required=False),
+    responses={
+        200: json_answer("U bent nu de behandelaar", ref("Escalation")),
+        403: NOT_YOURS,
+        404: NOT_ESCALATED,
+        409: error("Iemand anders was u voor, of de vraag heeft al een behandelaar"),
+    },
+)
 @api_permission_required(Permission.ANSWER_ESCALATIONS)
 def claim(question_id: int) -> Response | tuple[Response, int]:
     """Claim an item: 200 for the winner, 409 when someone else has it."""
@@ -177,13 +212,13 @@ def id_given_by(value: Any, key: Any, *, field: str, unknown: str, wrong_type: s
     """An id given as a number, or looked up by a unique text key (a name, a username)."""
     if value in (None, ""):
         return None
-    if isinstance(value, int) and not isinstance(value, bool):
+    if is_record_id(value):
         return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise ValidationFailed(unknown, field=field)  # no record can have this id
     if not isinstance(value, str):
         raise ValidationFailed(wrong_type, field=field)
-    found = db.session.execute(
-        db.select(key.class_.id).where(key == value)
-    ).scalar_one_or_none()
+    found = db.session.execute(db.select(key.class_.id).where(key == value)).scalar_one_or_none()
     if found is None:
         raise ValidationFailed(unknown, field=field)
     return found
@@ -211,7 +246,19 @@ def user_from(value: Any) -> int | None:
     )
 
 
-@bp.post("/questions/<int:question_id>/assign")
+@bp.post("/questions/<record_id:question_id>/assign")
+@describe(
+    "assignEscalation",
+    summary="Toewijzen aan afdeling en/of behandelaar (coördinator)",
+    request_body=json_request("AssignRequest"),
+    responses={
+        200: json_answer("Toegewezen", ref("Escalation")),
+        403: NOT_YOURS,
+        404: NOT_ESCALATED,
+        409: error("Afgesloten of intussen gewijzigd"),
+        422: error("Onbekende afdeling of behandelaar"),
+    },
+)
 @api_permission_required(Permission.MANAGE_QUEUE)
 def assign(question_id: int) -> Response | tuple[Response, int]:
     """Route an item to a department and/or a specialist."""
@@ -230,7 +277,19 @@ def assign(question_id: int) -> Response | tuple[Response, int]:
     return jsonify(escalation_json(escalation))
 
 
-@bp.post("/questions/<int:question_id>/transition")
+@bp.post("/questions/<record_id:question_id>/transition")
+@describe(
+    "transitionEscalation",
+    summary="Status wijzigen",
+    request_body=json_request("TransitionRequest"),
+    responses={
+        200: json_answer("Nieuwe status", ref("Escalation")),
+        403: NOT_YOURS,
+        404: NOT_ESCALATED,
+        409: error("Deze overgang is niet toegestaan of de voorwaarde ontbreekt"),
+        422: error("Onbekende status of reden ontbreekt"),
+    },
+)
 @api_permission_required(Permission.ANSWER_ESCALATIONS)
 def transition(question_id: int) -> Response | tuple[Response, int]:
     """Move an item to another state; an illegal move answers 409."""
@@ -249,7 +308,21 @@ def transition(question_id: int) -> Response | tuple[Response, int]:
     return jsonify(escalation_json(escalation))
 
 
-@bp.post("/questions/<int:question_id>/followups")
+@bp.post("/questions/<record_id:question_id>/followups")
+@describe(
+    "addFollowUp",
+    summary="Belpoging, notitie, definitief antwoord of e-mail vastleggen",
+    request_body=json_request(
+        "FollowUpRequest", example={"kind": "notitie", "body": "Beller wacht op de afdeling."}
+    ),
+    responses={
+        201: json_answer("Vastgelegd (e-mail: met verzendstatus)", ref("FollowUp")),
+        403: NOT_YOURS,
+        404: NOT_ESCALATED,
+        409: error("Intussen gewijzigd"),
+        422: error("Ongeldige invoer"),
+    },
+)
 @api_permission_required(Permission.ANSWER_ESCALATIONS)
 def add_follow_up(question_id: int) -> tuple[Response, int]:
     """Log a call attempt, note or final answer; kind e-mail sends an e-mail to the caller."""
@@ -271,10 +344,18 @@ def add_follow_up(question_id: int) -> tuple[Response, int]:
     return jsonify(follow_up_json(follow_up)), 201
 
 
+def template_from(value: Any) -> int | None:
+    """A template id given as a number; any other value means the crisis's default template."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        return None
+    if not is_record_id(value):
+        raise NotFound("Dit sjabloon bestaat niet.")  # no record can have this id
+    return value
+
+
 def send_email(escalation: Escalation, body: dict[str, Any]) -> FollowUp:
     """Compose from the template (or the given texts) and send."""
-    template_id = body.get("template") if isinstance(body.get("template"), int) else None
-    composed = mailing.compose_email(escalation, api_user(), template_id)
+    composed = mailing.compose_email(escalation, api_user(), template_from(body.get("template")))
     return mailing.send_email_answer(
         escalation.id,
         mailing.ComposedEmail(
@@ -286,7 +367,17 @@ def send_email(escalation: Escalation, body: dict[str, Any]) -> FollowUp:
     )
 
 
-@bp.get("/questions/<int:question_id>/timeline")
+@bp.get("/questions/<record_id:question_id>/timeline")
+@describe(
+    "getTimeline",
+    summary="Stand en tijdlijn van een doorzetting",
+    description="Het lezen van de tijdlijn wordt gelogd (e-mailadressen en antwoorden).",
+    responses={
+        200: json_answer("Doorzetting met alle stappen en follow-up", ref("Timeline")),
+        403: NOT_YOURS,
+        404: NOT_ESCALATED,
+    },
+)
 @api_permission_required(Permission.ANSWER_ESCALATIONS)
 def timeline(question_id: int) -> Response | tuple[Response, int]:
     """The item's state and every step and follow-up, oldest first."""

@@ -11,6 +11,8 @@ import json
 
 from flask import Response, request, url_for
 
+from kcc.api.components import ref, values_of
+from kcc.api.openapi import describe, error, header, json_answer, query
 from kcc.api.views import bp, error_response
 from kcc.faq import public
 from kcc.faq.models import Language
@@ -18,6 +20,34 @@ from kcc.faq.public_views import cacheable_response, page_arguments
 
 
 @bp.get("/faq")
+@describe(
+    "listPublicFaq",
+    summary="Openbare veelgestelde vragen van een crisis (zonder token)",
+    description="Alleen gepubliceerde vragen, met de tekst die ook op de openbare pagina /faq/ "
+    "staat. Zonder gemeente: de antwoorden voor de hele regio. Met gemeente: die plus de eigen "
+    "antwoorden van de gemeente, die een regionaal antwoord kunnen vervangen. Een vraag zonder "
+    "vertaling in de gekozen taal komt in het Nederlands (zie `language`). Antwoorden hebben "
+    "een ETag en Last-Modified; stuur If-None-Match mee voor een 304.",
+    parameters=[
+        query("crisis", {"type": "string"}, "Crisiscode", required=True, example="oekraine"),
+        query("gemeente", {"type": "string"}, "CBS-gemeentecode", example="GM0406"),
+        query("taal", {**values_of(Language), "default": Language.NL.value}),
+        header("If-None-Match", {"type": "string"}, "De ETag van een eerder antwoord"),
+    ],
+    responses={
+        200: json_answer(
+            "De vragen en antwoorden",
+            ref("PublicFaq"),
+            headers={
+                name: {"schema": {"type": "string"}}
+                for name in ("ETag", "Last-Modified", "Cache-Control")
+            },
+        ),
+        304: {"description": "Niet gewijzigd sinds de meegestuurde ETag"},
+        400: error("Geen crisis meegegeven, of een onbekende taal"),
+        404: error("Onbekende crisis of gemeente"),
+    },
+)
 def public_faq() -> Response | tuple[Response, int]:
     """The published entries of a crisis, for the region or one municipality, in a language."""
     code = request.args.get("crisis", "").strip()

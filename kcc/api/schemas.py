@@ -22,6 +22,13 @@ SERVICE_FIELD_TO_API_FIELD = {
 }
 TEXT_FIELDS = ("text", "channel", "caller_type", "municipality", "crisis", "answer", "priority")
 CONTACT_FIELDS = ("name", "phone", "email", "preferred_contact")
+# PostgreSQL's integer: a larger id overflows the database driver, so the API refuses it first.
+MAX_RECORD_ID = 2_147_483_647
+
+
+def is_record_id(value: Any) -> bool:
+    """Tell whether a JSON value can be a record's id (a whole number the database can hold)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_RECORD_ID
 
 
 class BadRequest(Exception):
@@ -43,8 +50,10 @@ def check_shape(body: Any) -> None:
     if "escalate" in body and not isinstance(body["escalate"], bool):
         errors["escalate"] = ["Moet true of false zijn."]
     related = body.get("related_question_id")
-    if related is not None and (not isinstance(related, int) or isinstance(related, bool)):
-        errors["related_question_id"] = ["Moet een geheel getal zijn."]
+    if related is not None and not is_record_id(related):
+        errors["related_question_id"] = [
+            f"Moet een id zijn: een geheel getal van 1 tot {MAX_RECORD_ID}."
+        ]
     contact = body.get("contact")
     if contact is not None:
         if not isinstance(contact, dict):

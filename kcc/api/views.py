@@ -3,16 +3,27 @@ the API needs no CSRF token and cannot be driven by a forged cross-site request.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from functools import wraps
-from importlib import resources
 from typing import Any, TypeVar
 
-from flask import Blueprint, Response, g, jsonify, request, url_for
+from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 from sqlalchemy.exc import DBAPIError
+from werkzeug.routing import IntegerConverter, Map
 
+from kcc.api.components import ref
+from kcc.api.openapi import (
+    describe,
+    error,
+    header,
+    json_answer,
+    json_request,
+    mark_permission,
+    query,
+    render_openapi_document,
+)
 from kcc.api.schemas import (
+    MAX_RECORD_ID,
     BadRequest,
     api_errors,
     check_shape,
@@ -35,6 +46,19 @@ from kcc.security import Permission, role_has_permission
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)
+
+
+class RecordIdConverter(IntegerConverter):
+    """A record id in a URL, written `<record_id:name>`; a larger number matches no route (404)."""
+
+    def __init__(self, url_map: Map) -> None:
+        super().__init__(url_map, min=1, max=MAX_RECORD_ID)
+
+
+# Recorded before any route, so the converter exists when the blueprint's rules are added.
+bp.record_once(
+    lambda state: state.app.url_map.converters.setdefault("record_id", RecordIdConverter)
+)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -66,6 +90,7 @@ def api_permission_required(permission: Permission) -> Callable[[F], F]:
             g.api_user = user
             return view(*args, **kwargs)
 
+        mark_permission(guarded, permission)
         return guarded  # type: ignore[return-value]
 
     return decorator
@@ -81,6 +106,39 @@ def may_see_personal_data() -> bool:
 
 
 @bp.post("/questions")
+@describe(
+    "createQuestion",
+    summary="Registreer een vraag",
+    parameters=[
+        header(
+            "Idempotency-Key",
+            {"type": "string", "maxLength": 200},
+            "Zelfde sleutel = dezelfde vraag: een herhaald verzoek slaat niets dubbel op en "
+            "antwoordt 200 met het eerder opgeslagen record.",
+        )
+    ],
+    request_body=json_request(
+        "NewQuestion",
+        example={
+            "text": "Wanneer wordt het leefgeld betaald?",
+            "channel": "telefoon",
+            "caller_type": "inwoner",
+            "municipality": "GM0402",
+            "crisis": "oekraine",
+            "answer": "Elke twee weken op vrijdag.",
+        },
+    ),
+    responses={
+        201: json_answer(
+            "Opgeslagen", ref("Question"), headers={"Location": {"schema": {"type": "string"}}}
+        ),
+        200: json_answer("Al eerder opgeslagen met deze Idempotency-Key", ref("Question")),
+        400: error("Geen JSON-object of een veld van het verkeerde type"),
+        403: error("Rol mag geen vragen registreren"),
+        422: error("Regels geschonden; er is niets opgeslagen"),
+        503: error("Storing bij opslaan; probeer opnieuw met dezelfde Idempotency-Key"),
+    },
+)
 @api_permission_required(Permission.REGISTER_QUESTIONS)
 def create_question() -> tuple[Response, int]:
     """Register a question; an Idempotency-Key header makes a retry safe."""
@@ -105,7 +163,14 @@ def create_question() -> tuple[Response, int]:
     return response, 201 if registration.created else 200
 
 
-@bp.get("/questions/<int:question_id>")
+@bp.get("/questions/<record_id:question_id>")
+@describe(
+    "getQuestion",
+    summary="Eén vraag",
+    description="Met het recht om persoonsgegevens te zien: de echte tekst en het contact "
+    "(wordt gelogd); anders de gemaskeerde tekst.",
+    responses={200: json_answer("De vraag", ref("Question")), 404: error("Bestaat niet")},
+)
 @api_permission_required(Permission.VIEW_QUESTIONS)
 def get_question(question_id: int) -> Response | tuple[Response, int]:
     """One question."""
@@ -156,6 +221,27 @@ def criteria_from_args() -> queries.SearchCriteria:
 
 
 @bp.get("/questions")
+@describe(
+    "listQuestions",
+    summary=f"Zoek vragen, nieuwste eerst ({queries.PER_PAGE} per pagina)",
+    parameters=[
+        query("crisis", {"type": "string"}, "Crisiscode", example="oekraine"),
+        query("municipality", {"type": "string"}, "CBS-code", example="GM0402"),
+        query("status", ref("Status")),
+        query("channel", ref("Channel")),
+        query("topic", {"type": "string"}, "Onderwerpcode", example="leefgeld"),
+        query(
+            "q",
+            {"type": "string", "maxLength": 200},
+            "Zoekwoorden; alle woorden moeten voorkomen (gemaskeerde tekst)",
+        ),
+        query("page", {"type": "integer", "minimum": 1, "maximum": queries.MAX_PAGE, "default": 1}),
+    ],
+    responses={
+        200: json_answer("Een pagina resultaten", ref("QuestionPage")),
+        400: error("Onbekende code of ongeldige pagina"),
+    },
+)
 @api_permission_required(Permission.VIEW_QUESTIONS)
 def list_questions() -> Response | tuple[Response, int]:
     """Search questions, newest first, 25 per page."""
@@ -186,6 +272,11 @@ def list_questions() -> Response | tuple[Response, int]:
 
 
 @bp.get("/municipalities")
+@describe(
+    "listMunicipalities",
+    summary="Alle gemeenten",
+    responses={200: json_answer("Gemeenten", {"type": "array", "items": ref("Municipality")})},
+)
 @api_permission_required(Permission.REGISTER_QUESTIONS)
 def list_municipalities() -> Response:
     """Every municipality with its CBS code."""
@@ -198,6 +289,11 @@ def list_municipalities() -> Response:
 
 
 @bp.get("/crises")
+@describe(
+    "listCrises",
+    summary="Alle crises met hun onderwerpen",
+    responses={200: json_answer("Crises", {"type": "array", "items": ref("Crisis")})},
+)
 @api_permission_required(Permission.REGISTER_QUESTIONS)
 def list_crises() -> Response:
     """Every crisis with its topics."""
@@ -205,7 +301,11 @@ def list_crises() -> Response:
 
 
 @bp.get("/openapi.json")
+@describe(
+    "openapi",
+    summary="Deze beschrijving",
+    responses={200: json_answer("OpenAPI 3.1", {"type": "object"})},
+)
 def openapi() -> Response:
     """The API's description (OpenAPI 3.1), public so clients can be generated from it."""
-    spec = json.loads(resources.files("kcc.api").joinpath("openapi.json").read_text("utf-8"))
-    return jsonify(spec)
+    return Response(render_openapi_document(current_app), mimetype="application/json")
