@@ -9,7 +9,8 @@ FLASK := $(BIN)/flask --app kcc
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-sqlite test-postgres security-scan lint setup setup-test bench bench-data clean
+.PHONY: run serve-prod backup restore test test-sqlite test-postgres security-scan lint setup \
+	setup-test bench bench-data clean openapi
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +35,20 @@ setup: $(VENV)/.installed-app
 run: setup
 	@echo "kcc draait op http://$(HOST):$(PORT) (stoppen met Ctrl+C)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
+
+# Production under gunicorn on 127.0.0.1:8000 (HOST, PORT): needs DATABASE_URL and SECRET_KEY;
+# migrates, trains missing models, serves (docs/operations.md).
+serve-prod: $(VENV)/.installed-app
+	scripts/serve-prod.sh
+
+# backups/kcc-YYYYmmdd-HHMMSS.dump (PostgreSQL) or .sqlite of DATABASE_URL's database.
+backup: $(VENV)/.installed-app
+	scripts/backup.sh
+
+# Into a new, empty database: DATABASE_URL=... make restore BACKUP=backups/kcc-....dump
+restore: $(VENV)/.installed-app
+	@test -n "$(BACKUP)" || { echo "Geef het bestand: make restore BACKUP=backups/kcc-....dump" >&2; exit 2; }
+	scripts/restore.sh "$(BACKUP)"
 
 setup-test: $(VENV)/.installed-test
 	scripts/install-test-deps.sh

@@ -156,6 +156,9 @@ class Config:
         values["KLANTINTERACTIES_TIMEOUT"] = float(environ.get("KLANTINTERACTIES_TIMEOUT", "10"))
         if environ.get("RATELIMIT_STORAGE_URI"):
             values["RATELIMIT_STORAGE_URI"] = environ["RATELIMIT_STORAGE_URI"]
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed; 0 =
+        # none, so a client cannot pick its own address (rate limits count per address).
+        values["TRUSTED_PROXIES"] = int(environ.get("KCC_TRUSTED_PROXIES") or 0)
         return values
 
     @classmethod
@@ -207,6 +210,9 @@ class ProductionConfig(Config):
 
     ENV_NAME = "production"
     REQUIRE_TWO_FACTOR_ROLES = frozenset({"admin"})
+    # A failed statement's error text (logged with its traceback) must not carry the values
+    # it was given: they may be a caller's name or question.
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
 
     @classmethod
     def settings(cls, environ: Mapping[str, str], instance_path: Path) -> dict[str, Any]:

@@ -26,9 +26,11 @@ def create_app(config: str | None = None, overrides: Mapping[str, Any] | None = 
     register_blueprints(app)
     register_error_handlers(app)
     register_request_hooks(app)
+    register_static_caching(app)
     register_template_helpers(app)
     register_commands(app)
     register_public_page_cache(app)
+    register_proxy_headers(app)
     return app
 
 
@@ -84,6 +86,7 @@ def register_blueprints(app: Flask) -> None:
     from kcc.integration.views import bp as integration_bp
     from kcc.main.views import bp as main_bp
     from kcc.notices.views import bp as notices_bp
+    from kcc.operations.views import bp as operations_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
@@ -98,6 +101,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(governance_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(operations_bp)
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -114,6 +118,13 @@ def register_request_hooks(app: Flask) -> None:
 
     register_request_logging(app)
     app.after_request(apply_security_headers)
+
+
+def register_static_caching(app: Flask) -> None:
+    """Content-hashed static links that browsers may keep for a year."""
+    from kcc.static_cache import register_static_caching as install
+
+    install(app)
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -133,6 +144,17 @@ def register_public_page_cache(app: Flask) -> None:
     if seconds > 0:
         app.wsgi_app = MicroCache(  # type: ignore[method-assign]
             app.wsgi_app, prefixes=("/faq/", "/api/v1/faq"), seconds=seconds
+        )
+
+
+def register_proxy_headers(app: Flask) -> None:
+    """Behind KCC_TRUSTED_PROXIES proxies, take the client's address and scheme from them."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    count = int(app.config.get("TRUSTED_PROXIES", 0))
+    if count > 0:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=count, x_proto=count
         )
 
 

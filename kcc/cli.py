@@ -28,6 +28,7 @@ from kcc.insight.rollup import rollup_command
 from kcc.insight.signals import signals_command
 from kcc.integration.cli import klantinteracties_command
 from kcc.nlp import clustering
+from kcc.operations.cli import backup_command, restore_command
 from kcc.privacy import masking
 
 T = TypeVar("T")
@@ -61,6 +62,8 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(open_data_command)
     app.cli.add_command(signals_command)
     app.cli.add_command(rollup_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 @click.command("create-user")
@@ -209,7 +212,7 @@ def purge_command(dry_run: bool) -> None:
     """Delete what has passed its retention period (run it daily, e.g. from cron)."""
     report = retention.purge_expired(dry_run=dry_run)
     verb = "zou verwijderen" if dry_run else "verwijderd"
-    for kind in ("contact_details", "questions", "audit_events", "online_messages"):
+    for kind in PURGE_LABELS:
         click.echo(f"{PURGE_LABELS[kind]}: {report.counts.get(kind, 0)} {verb}")
 
 

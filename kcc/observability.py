@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 REQUEST_ID_HEADER = "X-Request-ID"
 # Accept a caller's id only if it looks like one, so logs cannot be forged with newlines.
 VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+QUIET_WHEN_HEALTHY_ENDPOINTS = frozenset({"operations.healthz", "operations.readyz"})
 STANDARD_RECORD_FIELDS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
 
@@ -76,10 +77,19 @@ def start_request_log() -> None:
     g.request_started = time.perf_counter()
 
 
+def is_worth_logging(endpoint: str | None, status: int) -> bool:
+    """Static files never; probes only when they fail (a platform asks every few seconds)."""
+    if endpoint == "static":
+        return False
+    if endpoint in QUIET_WHEN_HEALTHY_ENDPOINTS:
+        return status >= 400
+    return True
+
+
 def finish_request_log(response: Response) -> Response:
     """Echo the request id and log one line per request."""
     response.headers[REQUEST_ID_HEADER] = g.get("request_id", "-")
-    if request.endpoint != "static":
+    if is_worth_logging(request.endpoint, response.status_code):
         duration_ms = (time.perf_counter() - g.get("request_started", time.perf_counter())) * 1000
         current_app.logger.info(
             "request",
@@ -96,5 +106,7 @@ def finish_request_log(response: Response) -> Response:
 def register_request_logging(app: Flask) -> None:
     """Hook the request id and access log into every request."""
     configure_logging(app)
-    app.before_request(start_request_log)
+    # First of all before-request hooks: a request that CSRF or a rate limit stops earlier
+    # still gets its id and duration.
+    app.before_request_funcs.setdefault(None, []).insert(0, start_request_log)
     app.after_request(finish_request_log)

@@ -8,6 +8,8 @@ missing=()
 if [ -z "${TEST_POSTGRES_URL:-}" ] && ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then
   missing+=(postgresql)
 fi
+# pg_dump and pg_restore for the backup tests, also when TEST_POSTGRES_URL names a server.
+command -v pg_restore >/dev/null 2>&1 || missing+=(postgresql-client)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 
 if [ ${#missing[@]} -gt 0 ]; then

@@ -18,6 +18,8 @@ PUBLIC_ENDPOINTS = {
     "faq_public.crisis_page",
     "faq_public.entry_page",
     "faq_public.accessibility_statement",
+    "operations.healthz",
+    "operations.readyz",
 }
 
 # Who may open which page: written out by hand, so a change to the permission table that

@@ -47,6 +47,8 @@ UNCRAWLABLE_ENDPOINTS: dict[str, str] = {
     "intake.suggest": "JSON that intake.js fetches while the agent types (test_intake_flow.py)",
     "intake.history": "a fragment intake.js inserts into the form (test_intake_flow.py)",
     "auth.login_code": "only between password and code (test_login_with_a_second_factor_...)",
+    "operations.healthz": "JSON probe for process managers (tests/production/test_health.py)",
+    "operations.readyz": "JSON probe for load balancers (tests/production/test_health.py)",
 }
 
 FIND_FORMS_WITH_REQUIRED_FIELDS = """

@@ -1,0 +1,1 @@
+"""Running kcc in production: health and readiness probes, backups and restores."""
