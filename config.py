@@ -154,6 +154,10 @@ class Config:
         values["KLANTINTERACTIES_URL"] = environ.get("KLANTINTERACTIES_URL", "")
         values["KLANTINTERACTIES_TOKEN"] = environ.get("KLANTINTERACTIES_TOKEN", "")
         values["KLANTINTERACTIES_TIMEOUT"] = float(environ.get("KLANTINTERACTIES_TIMEOUT", "10"))
+        # Webhooks (kcc/webhooks/delivery.py): seconds per request, and a PEM file of certificate
+        # authorities to trust instead of the system's (empty: the system's trust store).
+        values["WEBHOOK_TIMEOUT"] = float(environ.get("WEBHOOK_TIMEOUT", "5"))
+        values["WEBHOOK_CA_BUNDLE"] = environ.get("WEBHOOK_CA_BUNDLE", "")
         if environ.get("RATELIMIT_STORAGE_URI"):
             values["RATELIMIT_STORAGE_URI"] = environ["RATELIMIT_STORAGE_URI"]
         # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed; 0 =

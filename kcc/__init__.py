@@ -87,6 +87,7 @@ def register_blueprints(app: Flask) -> None:
     from kcc.main.views import bp as main_bp
     from kcc.notices.views import bp as notices_bp
     from kcc.operations.views import bp as operations_bp
+    from kcc.webhooks.views import bp as webhooks_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
@@ -98,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(insight_bp, url_prefix="/insights")
     app.register_blueprint(notices_bp, url_prefix="/notices")
     app.register_blueprint(integration_bp, url_prefix="/admin/integration")
+    app.register_blueprint(webhooks_bp, url_prefix="/admin/webhooks")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(governance_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api/v1")

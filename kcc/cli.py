@@ -30,6 +30,7 @@ from kcc.integration.cli import klantinteracties_command
 from kcc.nlp import clustering
 from kcc.operations.cli import backup_command, restore_command
 from kcc.privacy import masking
+from kcc.webhooks.cli import webhooks_command
 
 T = TypeVar("T")
 DEFAULT_CLUSTER_DAYS = 14
@@ -64,6 +65,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(rollup_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(webhooks_command)
 
 
 @click.command("create-user")

@@ -30,7 +30,6 @@ from kcc.governance.models import AuditAction, AuditEvent
 from kcc.insight.models import (
     CrisisEvent,
     EventKind,
-    OnlineImport,
     OnlineMessage,
     QuestionDayCount,
     QuestionDayStale,
@@ -53,6 +52,7 @@ from kcc.intake.models import (
 from kcc.integration.models import KlantinteractiesPush
 from kcc.notices.models import Notice, NoticeRead
 from kcc.reference.models import Crisis, Department, Municipality, Topic
+from kcc.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "AnswerSource",
@@ -89,7 +89,6 @@ __all__ = [
     "Municipality",
     "Notice",
     "NoticeRead",
-    "OnlineImport",
     "OnlineMessage",
     "Priority",
     "Question",
@@ -109,4 +108,6 @@ __all__ = [
     "StepKind",
     "Topic",
     "User",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

@@ -56,6 +56,8 @@ EXPECTED_ACCESS: dict[str, set[str]] = {
     "/notices/new": {"coordinator"},
     "/notices/mine": set(ALL_ROLES),
     "/admin/integration/": {"admin"},
+    "/admin/webhooks/": {"admin"},
+    "/admin/webhooks/new": {"admin"},
     "/insights/": {"analyst", "coordinator", "admin"},
     "/insights/events": {"analyst", "coordinator", "admin"},
     "/insights/signals": {"analyst", "coordinator", "admin"},

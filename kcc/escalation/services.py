@@ -45,6 +45,8 @@ from kcc.intake.services import (
 from kcc.privacy.masking import mask_personal_data
 from kcc.reference.models import Department
 from kcc.security import Permission, role_has_permission
+from kcc.webhooks.events import WebhookEvent
+from kcc.webhooks.services import emit_event
 
 S = EscalationState
 F = TypeVar("F", bound=Callable[..., Any])
@@ -269,6 +271,7 @@ def escalate_question(
         username=user.username,
         now=now,
     )
+    emit_event(WebhookEvent.QUESTION_ESCALATED, escalation, now=now)
     db.session.commit()
     return escalation
 
@@ -485,6 +488,7 @@ def apply_transition(
         escalation.assignee_id = None
     if target == S.BEANTWOORD:
         escalation.answered_at = now
+        emit_event(WebhookEvent.QUESTION_ANSWERED, escalation, now=now)
     if target == S.AFGESLOTEN:
         escalation.closed_at = now
         question.status = QuestionStatus.AFGESLOTEN.value

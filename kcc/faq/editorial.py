@@ -31,6 +31,8 @@ from kcc.governance.audit import record_event
 from kcc.governance.models import AuditAction
 from kcc.insight.models import CrisisEvent
 from kcc.reference.models import Crisis, Municipality, Topic
+from kcc.webhooks.events import WebhookEvent
+from kcc.webhooks.services import emit_event
 
 E = EntryState
 
@@ -343,6 +345,7 @@ def take_action(
         publish_live_text(entry, now)
         entry.published_by_id = user.id
         entry.needs_check = False
+        emit_event(WebhookEvent.FAQ_PUBLISHED, entry, now=now)
     elif action == "withdraw":
         entry.is_public = False
         entry.live_changed_at = now

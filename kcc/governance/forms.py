@@ -31,6 +31,7 @@ ACTION_LABELS = {
     AuditAction.NOTICE_CHANGED: "Bericht voor medewerkers gewijzigd",
     AuditAction.KLANTINTERACTIES_PUSHED: "Naar Open Klant verstuurd",
     AuditAction.ONLINE_IMPORT: "Online-export geïmporteerd of verwijderd",
+    AuditAction.WEBHOOK_CHANGED: "Webhook gewijzigd",
 }
 
 

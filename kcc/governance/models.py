@@ -34,6 +34,7 @@ class AuditAction(StrEnum):
     NOTICE_CHANGED = "notice_changed"
     KLANTINTERACTIES_PUSHED = "klantinteracties_pushed"
     ONLINE_IMPORT = "online_import"
+    WEBHOOK_CHANGED = "webhook_changed"
 
 
 # Login traces are kept shorter than the rest of the log (6 months, see retention).

@@ -52,6 +52,8 @@ from kcc.localtime import LOCAL_TIMEZONE, format_local
 from kcc.mail import MailSettings, OutgoingMail, send_mail
 from kcc.privacy.spreadsheet import spreadsheet_safe
 from kcc.reference.models import Crisis
+from kcc.webhooks.events import WebhookEvent
+from kcc.webhooks.services import emit_event
 
 # The sentiment baseline: the four weeks before the day.
 SENTIMENT_BASELINE_DAYS = 28
@@ -459,6 +461,10 @@ def detect_signals(
         *cluster_findings(crisis.id, day),
     ]
     signals, created = store_findings(crisis.id, day, findings, now)
+    raised = [signal for signal in signals if signal in db.session.new]  # not flushed yet
+    db.session.flush()  # their ids, for the webhook payloads
+    for signal in raised:
+        emit_event(WebhookEvent.SIGNAL_RAISED, signal, now=now)
     db.session.commit()
     mail = notify_subscribers(crisis, day, now=now) if notify else MailReport()
     return DetectionReport(day=day, signals=signals, created=created, mail=mail)

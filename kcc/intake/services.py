@@ -35,6 +35,8 @@ from kcc.localtime import to_local
 from kcc.nlp.store import ModelStoreError
 from kcc.privacy.masking import mask_personal_data
 from kcc.reference.models import Crisis, Municipality, Topic
+from kcc.webhooks.events import WebhookEvent
+from kcc.webhooks.services import emit_event
 
 # A question is a note of a call, not a letter; 5,000 characters holds the longest e-mail
 # question we saw in Excel registrations several times over. Answers may quote regulations.
@@ -273,6 +275,9 @@ def register_question(
             detail=question.reference,
             now=now,
         )
+        emit_event(WebhookEvent.QUESTION_REGISTERED, question, now=now)
+        if data.needs_contact:  # open_escalation above made the work item
+            emit_event(WebhookEvent.QUESTION_ESCALATED, question.escalation, now=now)
         db.session.commit()
     except IntegrityError:
         # Two submits of one form raced each other: the other one won, return its record.

@@ -23,6 +23,7 @@ from kcc.faq.demo import seed_demo_faq
 from kcc.intake.services import QuestionInput, register_question
 from kcc.notices.services import NoticeInput, create_notice
 from kcc.reference.models import Crisis, Municipality
+from kcc.webhooks.services import EndpointInput, create_endpoint
 from tests.browser.helpers import (
     BrowserAuthActions,
     PageAudit,
@@ -205,6 +206,10 @@ def faq_content(app: Flask, live_server: str) -> None:
             ),
             user=users["coordinator"],
         )
+        # A webhook, so its screens and its delivery log (filled by the questions) are crawled.
+        events = ("question.registered",)
+        webhook = EndpointInput(url="https://ontvanger.example/kcc", events=events)
+        create_endpoint(webhook, user=users["admin"])
         crisis = db.session.scalars(select(Crisis).where(Crisis.code == "oekraine")).one()
         municipality = db.session.scalars(select(Municipality)).first()
         for text in LEEFGELD_PARAPHRASES:

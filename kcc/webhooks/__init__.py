@@ -1,0 +1,1 @@
+"""Webhooks: signed HTTPS notifications of kcc events to endpoints administrators register."""
