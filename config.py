@@ -106,6 +106,12 @@ class Config:
     ROUTING_INDEX_SIZE = 5_000
     ROUTING_INDEX_TTL = 300
     MAIL_TIMEOUT = 10.0
+    # E-mail intake (kcc/mailintake): what one e-mail may bring in; larger, more or other
+    # attachments are refused with a reason on the question. Seconds an IMAP command may take.
+    MAIL_INTAKE_MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
+    MAIL_INTAKE_MAX_ATTACHMENTS_BYTES = 10 * 1024 * 1024
+    MAIL_INTAKE_MAX_ATTACHMENTS = 10
+    MAIL_INTAKE_TIMEOUT = 30.0
     # FAQ: a cluster smaller than this is never offered for publication; the publisher must not
     # be the author or last editor (four-eyes); a cluster counts as covered by a published
     # entry at this similarity; the public pages may be cached this many seconds.
@@ -149,6 +155,17 @@ class Config:
         values["OPENING_DAYS"] = environ.get("KCC_OPENING_DAYS", cls.OPENING_DAYS)
         values["CLOSED_DAYS"] = tuple(
             day.strip() for day in environ.get("KCC_CLOSED_DAYS", "").split(",") if day.strip()
+        )
+        # E-mail intake: the IMAP mailbox `flask --app kcc mail-intake poll` reads; no host = off.
+        # MAIL_INTAKE_FOLDERS maps folders to crisis and municipality: INBOX=corona:GM0406.
+        values["MAIL_INTAKE_HOST"] = environ.get("MAIL_INTAKE_HOST", "")
+        values["MAIL_INTAKE_PORT"] = int(environ.get("MAIL_INTAKE_PORT") or 0) or None
+        values["MAIL_INTAKE_SECURITY"] = environ.get("MAIL_INTAKE_SECURITY", "ssl")
+        values["MAIL_INTAKE_USERNAME"] = environ.get("MAIL_INTAKE_USERNAME", "")
+        values["MAIL_INTAKE_PASSWORD"] = environ.get("MAIL_INTAKE_PASSWORD", "")
+        values["MAIL_INTAKE_FOLDERS"] = environ.get("MAIL_INTAKE_FOLDERS", "")
+        values["MAIL_INTAKE_TIMEOUT"] = float(
+            environ.get("MAIL_INTAKE_TIMEOUT", str(cls.MAIL_INTAKE_TIMEOUT))
         )
         # Klantinteracties (Open Klant) push: base URL of the API and its token; empty = off.
         values["KLANTINTERACTIES_URL"] = environ.get("KLANTINTERACTIES_URL", "")

@@ -73,6 +73,7 @@ def register_blueprints(app: Flask) -> None:
     import kcc.insight.online_views  # noqa: F401  (online messages, on the insight blueprint)
     import kcc.insight.report_views  # noqa: F401  (weekly report and open data)
     import kcc.insight.signal_views  # noqa: F401  (signals)
+    import kcc.mailintake.views  # noqa: F401  (e-mail attachments, on the intake blueprint)
     from kcc.admin.views import bp as admin_bp
     from kcc.api.views import bp as api_bp
     from kcc.auth.views import bp as auth_bp

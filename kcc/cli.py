@@ -27,6 +27,7 @@ from kcc.insight.report_views import open_data_command, report_command
 from kcc.insight.rollup import rollup_command
 from kcc.insight.signals import signals_command
 from kcc.integration.cli import klantinteracties_command
+from kcc.mailintake.cli import mail_intake_command
 from kcc.nlp import clustering
 from kcc.operations.cli import backup_command, restore_command
 from kcc.privacy import masking
@@ -37,6 +38,7 @@ DEFAULT_CLUSTER_DAYS = 14
 
 PURGE_LABELS = {
     "contact_details": "contactgegevens",
+    "mail_messages": "e-mails van bellers (afzender, tekst, bijlagen)",
     "questions": "vragen (met geschiedenis)",
     "audit_events": "auditregels",
     "online_messages": "online berichten",
@@ -66,6 +68,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(webhooks_command)
+    app.cli.add_command(mail_intake_command)
 
 
 @click.command("create-user")

@@ -30,6 +30,7 @@ from kcc.governance.models import AuditAction, AuditEvent
 from kcc.insight.models import (
     CrisisEvent,
     EventKind,
+    OnlineImport,
     OnlineMessage,
     QuestionDayCount,
     QuestionDayStale,
@@ -50,6 +51,7 @@ from kcc.intake.models import (
     QuestionStatus,
 )
 from kcc.integration.models import KlantinteractiesPush
+from kcc.mailintake.models import MailAttachment, MailDirection, MailMessage
 from kcc.notices.models import Notice, NoticeRead
 from kcc.reference.models import Crisis, Department, Municipality, Topic
 from kcc.webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -84,11 +86,15 @@ __all__ = [
     "FollowUpKind",
     "KlantinteractiesPush",
     "Language",
+    "MailAttachment",
+    "MailDirection",
+    "MailMessage",
     "ModelKind",
     "ModelVersion",
     "Municipality",
     "Notice",
     "NoticeRead",
+    "OnlineImport",
     "OnlineMessage",
     "Priority",
     "Question",

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what the test suite needs from the operating system: Debian's Chromium (browser
-# tests) and PostgreSQL (the second database run), unless they are already there.
+# tests), PostgreSQL (the second database run) and Dovecot (the IMAP server the e-mail intake
+# tests poll), unless they are already there.
 set -euo pipefail
 
 missing=()
@@ -11,6 +12,7 @@ fi
 # pg_dump and pg_restore for the backup tests, also when TEST_POSTGRES_URL names a server.
 command -v pg_restore >/dev/null 2>&1 || missing+=(postgresql-client)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
+[ -x /usr/sbin/dovecot ] || missing+=(dovecot-imapd)
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing ${missing[*]} from Debian's packages ..."

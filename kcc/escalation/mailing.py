@@ -33,6 +33,7 @@ from kcc.governance.models import AuditAction
 from kcc.intake.contact_rules import is_valid_email
 from kcc.localtime import format_local
 from kcc.mail import MailSettings, OutgoingMail, new_message_id, send_mail
+from kcc.mailintake.threads import record_outgoing, reply_subject, thread_headers
 from kcc.reference.models import Crisis
 
 MAX_SUBJECT_LENGTH = 250
@@ -124,9 +125,11 @@ def compose_email(
     body = template.body if template else DEFAULT_BODY
     values = template_values(escalation, sender)
     contact = escalation.question.contact
+    # A question that came by e-mail is answered in its thread: same subject, "Re:" before it.
+    thread_subject = reply_subject(escalation.question_id)
     return ComposedEmail(
         to=(contact.email or "") if contact else "",
-        subject=Template(subject).safe_substitute(values),
+        subject=thread_subject or Template(subject).safe_substitute(values),
         body=Template(body).safe_substitute(values),
     )
 
@@ -205,14 +208,18 @@ def earlier_message_ids(follow_up: FollowUp) -> tuple[str, ...]:
 
 def deliver(follow_up: FollowUp, settings: MailSettings, *, user: User, now: datetime) -> None:
     """Hand the e-mail to the mail server and record the outcome."""
-    references = earlier_message_ids(follow_up)
+    question_id = follow_up.escalation.question_id
+    # The resident's own e-mails (if the question came by e-mail) and our earlier answers.
+    thread = thread_headers(
+        question_id, also=earlier_message_ids(follow_up), exclude=follow_up.message_id
+    )
     result = send_mail(
         OutgoingMail(
             to=follow_up.email_to or "",
             subject=follow_up.email_subject or "",
             body=follow_up.body,
-            in_reply_to=references[-1] if references else None,
-            references=references,
+            in_reply_to=thread.in_reply_to,
+            references=thread.references,
             message_id=follow_up.message_id,
         ),
         settings,
@@ -222,6 +229,11 @@ def deliver(follow_up: FollowUp, settings: MailSettings, *, user: User, now: dat
     status = DeliveryStatus.SENT if result.delivered else DeliveryStatus.FAILED
     follow_up.delivery_status = status.value
     follow_up.delivery_error = None if result.delivered else result.error
+    if result.delivered and follow_up.message_id:
+        # So that the resident's reply to this e-mail lands on the same question.
+        record_outgoing(
+            question_id, follow_up.message_id, follow_up.email_subject or "", now=now
+        )
     if result.delivered:
         record_event(
             AuditAction.EMAIL_SENT,

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, update
 
 from kcc.escalation.models import Escalation, EscalationStep, FollowUp
 from kcc.extensions import db, utcnow
@@ -17,6 +17,7 @@ from kcc.governance.models import LOGIN_ACTIONS, AuditAction, AuditEvent
 from kcc.insight import rollup
 from kcc.insight.models import OnlineImport, OnlineMessage
 from kcc.intake.models import ContactDetails, Question, QuestionEvent
+from kcc.mailintake.models import MailAttachment, MailDirection, MailMessage
 from kcc.privacy.masking import mask_personal_data
 from kcc.privacy.retention import RetentionPolicy
 
@@ -71,6 +72,8 @@ def expired_contact_ids(before: datetime, limit: int) -> list[int]:
 def delete_contacts(ids: list[int]) -> None:
     """Remove contact details; e-mails sent to the caller lose their address and names too."""
     question_ids = select(ContactDetails.question_id).where(ContactDetails.id.in_(ids))
+    # The caller's own e-mails go with their contact details: address, text and files.
+    scrub_mail_messages(select(MailMessage.id).where(MailMessage.question_id.in_(question_ids)))
     escalation_ids = select(Escalation.id).where(Escalation.question_id.in_(question_ids))
     for follow_up in db.session.execute(
         select(FollowUp).where(
@@ -86,6 +89,57 @@ def anonymise_follow_up(follow_up: FollowUp) -> None:
     follow_up.email_to = None
     follow_up.body = mask_personal_data(follow_up.body)
     follow_up.email_subject = mask_personal_data(follow_up.email_subject or "")
+
+
+def scrub_mail_messages(message_ids: Select[tuple[int]]) -> None:
+    """Keep that e-mails came and went (thread ids), not who sent them, their words or files.
+
+    The body becomes its masked form, as a question's text does on an erasure request.
+    """
+    db.session.execute(
+        delete(MailAttachment).where(MailAttachment.mail_message_id.in_(message_ids))
+    )
+    for message in db.session.execute(
+        select(MailMessage).where(MailMessage.id.in_(message_ids))
+    ).scalars():
+        message.sender_email = None
+        message.body = message.body_masked
+        message.subject = mask_personal_data(message.subject)
+
+
+def mail_expired(before: datetime) -> ColumnElement[bool]:
+    """A resident's e-mail older than `before` that still holds personal data.
+
+    Counted like contact details (an open escalation keeps them), for the e-mails of
+    questions that have no contact details to expire with (an unusable sender address).
+    """
+    still_needed = (
+        select(Escalation.id)
+        .where(
+            Escalation.question_id == MailMessage.question_id,
+            or_(Escalation.is_open.is_(True), Escalation.closed_at >= before),
+        )
+        .exists()
+    )
+    holds_personal_data = or_(
+        MailMessage.sender_email.is_not(None),
+        MailMessage.body != MailMessage.body_masked,
+        select(MailAttachment.id).where(MailAttachment.mail_message_id == MailMessage.id).exists(),
+    )
+    return and_(
+        MailMessage.direction == MailDirection.INBOUND.value,
+        MailMessage.at < before,
+        ~still_needed,
+        holds_personal_data,
+    )
+
+
+def expired_mail_ids(before: datetime, limit: int) -> list[int]:
+    return list(
+        db.session.execute(
+            select(MailMessage.id).where(mail_expired(before)).limit(limit)
+        ).scalars()
+    )
 
 
 def expired_question_ids(before: datetime, limit: int) -> list[int]:
@@ -140,6 +194,9 @@ def delete_questions(ids: list[int]) -> None:
     )
     db.session.execute(delete(Escalation).where(Escalation.question_id.in_(ids)))
     db.session.execute(delete(ContactDetails).where(ContactDetails.question_id.in_(ids)))
+    mail_ids = select(MailMessage.id).where(MailMessage.question_id.in_(ids))
+    db.session.execute(delete(MailAttachment).where(MailAttachment.mail_message_id.in_(mail_ids)))
+    db.session.execute(delete(MailMessage).where(MailMessage.question_id.in_(ids)))
     # Cluster runs keep their counts and masked representative text; the links go.
     db.session.execute(delete(ClusterMember).where(ClusterMember.question_id.in_(ids)))
     db.session.execute(
@@ -180,6 +237,9 @@ def count_expired(report: PurgeReport, policy: RetentionPolicy, now: datetime) -
         "contact_details": select(func.count(ContactDetails.id)).where(
             contact_expired(policy.expired_before("contact_details", now))
         ),
+        "mail_messages": select(func.count(MailMessage.id)).where(
+            mail_expired(policy.expired_before("contact_details", now))
+        ),
         "questions": select(func.count(Question.id)).where(
             Question.received_at < policy.expired_before("questions", now)
         ),
@@ -192,7 +252,9 @@ def count_expired(report: PurgeReport, policy: RetentionPolicy, now: datetime) -
         ),
     }
     for kind, query in counts.items():
-        report.add(kind, db.session.execute(query).scalar_one())
+        number = db.session.execute(query).scalar_one()
+        if number:  # as in a real purge, which only reports kinds it removed something of
+            report.add(kind, number)
 
 
 def purge_expired(
@@ -214,6 +276,13 @@ def purge_expired(
         "contact_details",
         lambda limit: expired_contact_ids(contact_before, limit),
         delete_contacts,
+        batch_size,
+    )
+    purge_in_batches(
+        report,
+        "mail_messages",
+        lambda limit: expired_mail_ids(contact_before, limit),
+        lambda ids: scrub_mail_messages(select(MailMessage.id).where(MailMessage.id.in_(ids))),
         batch_size,
     )
     purge_in_batches(

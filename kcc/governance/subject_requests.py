@@ -20,10 +20,12 @@ from kcc.exceptions import ValidationFailed
 from kcc.extensions import db, utcnow
 from kcc.governance.audit import record_event
 from kcc.governance.models import AuditAction
-from kcc.governance.retention import anonymise_follow_up, current_policy
+from kcc.governance.retention import anonymise_follow_up, current_policy, scrub_mail_messages
 from kcc.governance.subject_pdf import render_subject_pdf
 from kcc.intake.contact_rules import is_valid_email, normalise_email, normalise_phone
 from kcc.intake.models import ContactDetails, Question, QuestionEvent
+from kcc.mailintake.models import MailMessage
+from kcc.mailintake.threads import thread_messages
 from kcc.privacy.masking import mask_personal_data
 
 MAX_MATCHES = 500
@@ -77,6 +79,14 @@ def find_subject_questions(query: SubjectQuery) -> list[Question]:
         address = normalise_email(query.email)
         conditions.append(ContactDetails.email_key == address)
         conditions.append(func.lower(Question.text).contains(address, autoescape=True))
+        # Questions that came by e-mail, also when their contact details have expired.
+        conditions.append(
+            Question.id.in_(
+                select(MailMessage.question_id).where(
+                    func.lower(MailMessage.sender_email) == address
+                )
+            )
+        )
     if query.name.strip():
         conditions.append(func.lower(ContactDetails.name) == query.name.strip().lower())
     return list(
@@ -117,7 +127,27 @@ def question_export(question: Question) -> dict[str, Any]:
             for event in question.events
         ],
         "escalation": escalation_export(question.escalation) if question.escalation else None,
+        "emails": emails_export(question.id),
     }
+
+
+def emails_export(question_id: int) -> list[dict[str, Any]]:
+    """The e-mails of the question's thread: the resident's own text and their files' names."""
+    return [
+        {
+            "at": message.at.isoformat(),
+            "direction": message.direction,
+            "from": message.sender_email,
+            "subject": message.subject,
+            "text": message.body if message.is_inbound else None,
+            "attachments": [
+                {"filename": attachment.filename, "size": attachment.size}
+                for attachment in message.attachments
+                if attachment.is_stored
+            ],
+        }
+        for message in thread_messages(question_id)
+    ]
 
 
 def escalation_export(escalation: Escalation) -> dict[str, Any]:
@@ -191,6 +221,7 @@ def anonymise_subject_data(query: SubjectQuery, *, now: datetime | None = None) 
             question.answer = question.answer_masked
         if question.escalation is not None:
             anonymise_escalation(question.escalation)
+        scrub_mail_messages(select(MailMessage.id).where(MailMessage.question_id == question.id))
         question.events.append(
             QuestionEvent(at=now, kind="geanonimiseerd", detail="Op verzoek van de betrokkene.")
         )

@@ -71,6 +71,7 @@ STATUS_LABELS = {
 EVENT_LABELS = {
     QuestionEventKind.REGISTERED: "Geregistreerd",
     QuestionEventKind.LINKED: "Gekoppeld aan een eerder contact",
+    QuestionEventKind.EMAIL_REPLY: "Reactie per e-mail ontvangen",
 }
 CONTACT_PREFERENCE_LABELS = {
     ContactPreference.TELEFOON: "Telefoon",

@@ -67,6 +67,8 @@ class QuestionEventKind(StrEnum):
     REGISTERED = "geregistreerd"
     LINKED = "gekoppeld"
     LABELLED = "onderwerp vastgesteld"
+    # The resident answered by e-mail (kcc/mailintake): the question needs an agent again.
+    EMAIL_REPLY = "reactie per e-mail"
 
 
 class Question(db.Model):

@@ -86,6 +86,9 @@ class QuestionInput:
     # Escalations only: the urgency the agent chose (rules may raise it) and why it goes on.
     priority: str | None = None
     escalation_reason: str = ""
+    # E-mail intake: the sender's address is the only way to answer, so it is kept without a
+    # call-back (the question stays open for an agent).
+    keep_contact: bool = False
 
     @property
     def needs_contact(self) -> bool:
@@ -239,7 +242,8 @@ def register_question(
         updated_at=now,
     )
     # Contact details are kept only when someone must get back to the caller (AVG art. 5c).
-    if data.needs_contact and data.contact is not None and not data.contact.is_empty:
+    must_answer = data.needs_contact or data.keep_contact
+    if must_answer and data.contact is not None and not data.contact.is_empty:
         question.contact = build_contact(data.contact)
         question.contact.created_at = now
     question.events.append(

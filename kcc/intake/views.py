@@ -37,6 +37,7 @@ from kcc.intake.forms import (
     attach_service_errors,
 )
 from kcc.intake.models import Question
+from kcc.mailintake.threads import thread_messages
 from kcc.reference import services as reference_services
 from kcc.security import Permission, permission_required, user_can
 
@@ -244,4 +245,5 @@ def detail(question_id: int) -> str:
         may_see_personal_data=may_see_personal_data,
         may_see_escalation=escalation is not None
         and escalation_services.can_see(current_user, escalation),
+        mail_thread=thread_messages(question.id),
     )

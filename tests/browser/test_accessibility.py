@@ -48,6 +48,8 @@ UNCRAWLABLE_ENDPOINTS: dict[str, str] = {
     "intake.suggest": "JSON that intake.js fetches while the agent types (test_intake_flow.py)",
     "intake.history": "a fragment intake.js inserts into the form (test_intake_flow.py)",
     "auth.login_code": "only between password and code (test_login_with_a_second_factor_...)",
+    "intake.mail_attachment": "a file download, not a page; demo data has no e-mail with "
+    "attachments (test_mail_intake.py downloads one by keyboard)",
     "operations.healthz": "JSON probe for process managers (tests/production/test_health.py)",
     "operations.readyz": "JSON probe for load balancers (tests/production/test_health.py)",
 }

@@ -1,0 +1,2 @@
+"""E-mail intake: questions from a crisis mailbox (IMAP) become registrations, answered in
+thread."""
