@@ -4,14 +4,14 @@ A day's count is compared with what the recent past makes expected:
 
 - the *weekday factor* is each weekday's median over the baseline (eight weeks) against the
   other weekdays, shrunk toward 1 while few weeks are known;
-- the *level* is the median of the last two weeks' counts with the weekday pattern taken out
+- the *level* is the median of the last ten days' counts with the weekday pattern taken out
   (a median, so one earlier spike does not raise the bar for the next days; days already
-  flagged are left out too); when the last days are all far above or below it, the crisis
-  moved to a new level and the level follows them at once, instead of flagging the same
-  change for a week;
+  flagged are left out too); when the last days are all far above or below it (by a ratio
+  and beyond chance), the crisis moved to a new level and the level follows them at once,
+  instead of flagging the same change for a week;
 - the *test* is a negative binomial tail probability: daily counts vary more than Poisson
   (news, weather, a letter that lands on the mat), so the over-dispersion is estimated from
-  how far the baseline's own days fell from what was expected of them, with a floor;
+  how far the baseline's days scatter around their neighbours, with a floor;
 - the *score* is -log10 of that probability; a day is a spike when the score passes the
   threshold, the count is at least `min_observed` (1 → 3 questions is no news) and clearly
   above the expectation (`min_ratio`), so that at national volumes a statistically certain
@@ -46,23 +46,27 @@ class SpikeSettings:
 
     # The recent past the expectation is drawn from: eight weeks, eight of each weekday.
     baseline_days: int = 56
-    # The level is the median of this many recent (weekday-adjusted) days.
-    level_days: int = 14
+    # The level is the median of this many recent (weekday-adjusted) days: short enough to
+    # follow a trend, long enough that one odd day does not move it.
+    level_days: int = 10
     # When this many most recent days are all `shift_ratio` above or below the level, the
     # series has moved to a new level (a measure took effect) and the level follows them.
     shift_days: int = 2
     shift_ratio: float = 1.6
+    shift_z: float = 2.0
     # Fewer known days: no verdict; fewer than `short_history_days`: a cautious one.
     min_history_days: int = 3
     short_history_days: int = 14
     # Over-dispersion (variance = mean + dispersion × mean²) is at least this much: day counts
     # of a contact centre are never purely Poisson, and the estimate itself is uncertain.
-    min_dispersion: float = 0.04
+    min_dispersion: float = 0.06
     max_dispersion: float = 2.0
     # With a short history the scatter is barely known: assume a lot of it.
     short_history_dispersion: float = 0.15
-    # Days used to estimate the dispersion (the most recent ones).
+    # Days used to estimate the dispersion (the most recent ones), each against the median
+    # of the days this far on either side.
     dispersion_days: int = 28
+    dispersion_half_width: int = 3
     # Shrinks a weekday factor toward 1 by n / (n + prior) with n weeks seen.
     weekday_prior_weeks: float = 0.5
     # Shrinks a weekday toward its group (working days, weekend) by n / (n + this), n weeks.
@@ -73,10 +77,10 @@ class SpikeSettings:
     min_expected: float = 0.5
     # A spike has at least this many questions, and at least min_ratio × the expectation.
     min_observed: int = 10
-    min_ratio: float = 1.5
-    # -log10 of the tail probability a spike needs (2.5: one in about 300). Lower finds more
+    min_ratio: float = 1.6
+    # -log10 of the tail probability a spike needs (2.2: one in about 160). Lower finds more
     # spikes and raises more false signals; bench/spikes.py shows the trade-off.
-    threshold: float = 2.5
+    threshold: float = 2.2
     # Municipal series are tested only where the baseline has at least this many per day.
     municipal_min_mean: float = 5.0
 
@@ -166,10 +170,10 @@ def weekday_factors(
     return factors / factors.mean()
 
 
-def trailing_median(values: NDArray[np.float64], width: int) -> NDArray[np.float64]:
-    """Each day's median over the `width` days before it (NaN ignored; NaN without any)."""
-    padded = np.concatenate([np.full(width, np.nan), values[:-1]])
-    windows = np.lib.stride_tricks.sliding_window_view(padded, width)
+def centred_median(values: NDArray[np.float64], half_width: int) -> NDArray[np.float64]:
+    """Each day's median over itself and `half_width` days on either side (NaN ignored)."""
+    padded = np.concatenate([np.full(half_width, np.nan), values, np.full(half_width, np.nan)])
+    windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * half_width + 1)
     result = np.full(values.size, np.nan)
     filled = (~np.isnan(windows)).any(axis=1)
     result[filled] = np.nanmedian(windows[filled], axis=1)
@@ -177,7 +181,10 @@ def trailing_median(values: NDArray[np.float64], width: int) -> NDArray[np.float
 
 
 def current_level(
-    adjusted: NDArray[np.float64], unexcluded: NDArray[np.float64], settings: SpikeSettings
+    adjusted: NDArray[np.float64],
+    unexcluded: NDArray[np.float64],
+    day_factors: NDArray[np.float64],
+    settings: SpikeSettings,
 ) -> float:
     """The recent level of a weekday-adjusted series: a median, or the new level after a shift.
 
@@ -192,25 +199,46 @@ def current_level(
     level = float(np.median(recent))
     latest = unexcluded[-settings.shift_days :]
     if latest.size == settings.shift_days and not np.isnan(latest).any():
-        moved_up = bool(np.all(latest > level * settings.shift_ratio))
-        moved_down = bool(np.all(latest * settings.shift_ratio < level))
-        if moved_up or moved_down:
+        if has_shifted(latest, day_factors[-settings.shift_days :], level, settings):
             return float(np.median(latest))
     return level
 
 
-def estimate_dispersion(
-    history: NDArray[np.float64], predicted: NDArray[np.float64], settings: SpikeSettings
-) -> float:
-    """Over-dispersion from how far the baseline's days fell from what was expected of them.
+def has_shifted(
+    latest: NDArray[np.float64],
+    factors: NDArray[np.float64],
+    level: float,
+    settings: SpikeSettings,
+) -> bool:
+    """Tell whether the latest days all lie far above or all far below the level.
 
-    `predicted` is, for each baseline day, the expectation made from the days before it, so
-    the estimate includes the expectation's own error (a trend it lags behind, a weekday
-    factor it gets wrong), not only the day-to-day noise. A median of absolute deviations
-    keeps earlier spikes from inflating it.
+    Far means both `shift_ratio` times off and beyond chance (`shift_z` Poisson standard
+    deviations): two quiet weekend days of 1 and 3 questions, divided by small weekday
+    factors, easily differ by the ratio, and treating that as a new level would raise the
+    expectation for Monday and hide Monday's spike.
     """
+    expected = np.maximum(level * factors, settings.min_expected)
+    counts = latest * factors
+    z = (counts - expected) / np.sqrt(expected)
+    moved_up = np.all(latest > level * settings.shift_ratio) and np.all(z >= settings.shift_z)
+    moved_down = np.all(latest * settings.shift_ratio < level) and np.all(z <= -settings.shift_z)
+    return bool(moved_up or moved_down)
+
+
+def estimate_dispersion(
+    adjusted: NDArray[np.float64], day_factors: NDArray[np.float64], settings: SpikeSettings
+) -> float:
+    """Over-dispersion from how far the baseline's days scatter around their neighbours.
+
+    Each day is compared with the median of the days around it (weekday pattern taken out),
+    not with what the days before it predicted: after a level shift or along a trend, those
+    predictions lag, and their error would count as noise and hide the next spike for weeks.
+    A median of absolute deviations keeps earlier spikes from inflating the estimate.
+    """
+    local = centred_median(adjusted, settings.dispersion_half_width) * day_factors
+    counts = adjusted * day_factors
     recent = slice(-settings.dispersion_days, None)
-    counts, means = history[recent], predicted[recent]
+    counts, means = counts[recent], local[recent]
     usable = ~np.isnan(counts) & ~np.isnan(means) & (means >= 1.0)
     if usable.sum() < 5:
         return settings.short_history_dispersion
@@ -249,10 +277,9 @@ def expect(
     is_open = day_factors >= settings.closed_day_factor
     adjusted = np.where(is_open, counts / day_factors, np.nan)
     unexcluded = np.where(is_open, everything / day_factors, np.nan)
-    level = current_level(adjusted, unexcluded, settings)
+    level = current_level(adjusted, unexcluded, day_factors, settings)
     expected = max(level * float(factors[weekday]), settings.min_expected)
-    predicted = trailing_median(adjusted, settings.level_days) * day_factors
-    dispersion = estimate_dispersion(counts, predicted, settings)
+    dispersion = estimate_dispersion(adjusted, day_factors, settings)
     if known_days < settings.short_history_days:
         dispersion = max(dispersion, settings.short_history_dispersion)
     return Expectation(expected=expected, dispersion=dispersion, history_days=known_days)

@@ -75,6 +75,25 @@ def test_the_weekday_pattern_sets_the_expectation() -> None:
     assert assess_volume(45, until_saturday, 6).is_signal  # type: ignore[union-attr]
 
 
+def test_a_busy_weekend_of_a_quiet_topic_does_not_move_the_level() -> None:
+    # A quiet topic: 6 on weekdays, 2 on weekend days; this weekend brought 4 and 4. Divided
+    # by the weekend factor that looks like twice the level, yet 4 instead of 2 is chance.
+    week = [6, 6, 6, 6, 6, 2, 2]
+    history = np.array(week * 8, dtype=float)
+    history[-2:] = 4
+    monday = expect(history, 0)
+    assert monday is not None and 5 <= monday.expected <= 8
+    assert assess_volume(18, history, 0).is_signal  # type: ignore[union-attr]
+
+
+def test_a_lasting_jump_moves_the_level_at_once() -> None:
+    # From 100 a day to 200 a day since two days (a new measure): the new normal is expected.
+    history = np.array([100] * 54 + [200, 200], dtype=float)
+    today = expect(history, 2)
+    assert today is not None and 180 <= today.expected <= 220
+    assert not assess_volume(210, history, 2).is_signal  # type: ignore[union-attr]
+
+
 def test_a_short_history_gives_no_verdict_then_a_cautious_one() -> None:
     settings = SpikeSettings()
     assert assess_volume(100, [20, 22], 2) is None
