@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from kcc.extensions import limiter
+from kcc.extensions import db, limiter
 from tests.conftest import make_test_app
 from tests.helpers import csrf_token_from
 
@@ -41,6 +41,8 @@ def test_the_login_limit_counts_per_forwarded_address_only_behind_trusted_proxie
         second = failed_logins(app, "198.51.100.23", 1)
     finally:
         limiter.reset()
+        with app.app_context():
+            db.engine.dispose()  # its pooled PostgreSQL connections, before the GC finds them
 
     assert first[-1] == 429 and 429 not in first[:-1]
     assert (second == [429]) is second_client_limited
