@@ -77,6 +77,8 @@ class Config:
     # The online-export upload form only (a month of posts); larger exports go through
     # `flask --app kcc import-online`.
     ONLINE_UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+    # The question-import upload form only (kcc/transfer): 100,000 registrations are ~40 MB.
+    IMPORT_UPLOAD_MAX_BYTES = 64 * 1024 * 1024
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute"

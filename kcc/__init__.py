@@ -52,9 +52,11 @@ def register_extensions(app: Flask) -> None:
     from kcc.extensions import csrf, db, limiter, login_manager, migrate
     from kcc.insight.online_views import raise_upload_limit_for_online_import
     from kcc.sqlite import configure_sqlite_connections
+    from kcc.transfer.views import raise_upload_limit_for_question_import
 
     # Before CSRFProtect reads a form: the online-export upload may be larger than other forms.
     app.before_request(raise_upload_limit_for_online_import)
+    app.before_request(raise_upload_limit_for_question_import)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
@@ -88,6 +90,7 @@ def register_blueprints(app: Flask) -> None:
     from kcc.main.views import bp as main_bp
     from kcc.notices.views import bp as notices_bp
     from kcc.operations.views import bp as operations_bp
+    from kcc.transfer.views import bp as transfer_bp
     from kcc.webhooks.views import bp as webhooks_bp
 
     app.register_blueprint(auth_bp)
@@ -105,6 +108,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(governance_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(operations_bp)
+    app.register_blueprint(transfer_bp, url_prefix="/transfer")
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -31,6 +31,7 @@ from kcc.mailintake.cli import mail_intake_command
 from kcc.nlp import clustering
 from kcc.operations.cli import backup_command, restore_command
 from kcc.privacy import masking
+from kcc.transfer.cli import import_command
 from kcc.webhooks.cli import webhooks_command
 
 T = TypeVar("T")
@@ -67,6 +68,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(rollup_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(import_command)
     app.cli.add_command(webhooks_command)
     app.cli.add_command(mail_intake_command)
 

@@ -54,6 +54,7 @@ from kcc.integration.models import KlantinteractiesPush
 from kcc.mailintake.models import MailAttachment, MailDirection, MailMessage
 from kcc.notices.models import Notice, NoticeRead
 from kcc.reference.models import Crisis, Department, Municipality, Topic
+from kcc.transfer.models import ImportLayout, ImportRun, ImportStatus
 from kcc.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
@@ -84,6 +85,9 @@ __all__ = [
     "FaqVote",
     "FollowUp",
     "FollowUpKind",
+    "ImportLayout",
+    "ImportRun",
+    "ImportStatus",
     "KlantinteractiesPush",
     "Language",
     "MailAttachment",

@@ -29,6 +29,10 @@ class Permission(StrEnum):
     REVIEW_LABELS = "review_labels"
     MANAGE_MODELS = "manage_models"
     ADMINISTER = "administer"
+    # Bringing in old registrations in bulk: the crisis desk and the application manager.
+    IMPORT_QUESTIONS = "import_questions"
+    # Downloading questions as CSV/XLSX; personal data only with VIEW_PERSONAL_DATA too.
+    EXPORT_QUESTIONS = "export_questions"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -45,6 +49,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CURATE_FAQ,
             Permission.VIEW_INSIGHTS,
             Permission.REVIEW_LABELS,
+            Permission.IMPORT_QUESTIONS,
+            Permission.EXPORT_QUESTIONS,
         }
     ),
     Role.SPECIALIST: frozenset(
@@ -59,10 +65,17 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.REVIEW_LABELS,
             Permission.MANAGE_MODELS,
             Permission.CURATE_FAQ,
+            Permission.EXPORT_QUESTIONS,
         }
     ),
     Role.ADMIN: frozenset(
-        {Permission.ADMINISTER, Permission.VIEW_INSIGHTS, Permission.MANAGE_MODELS}
+        {
+            Permission.ADMINISTER,
+            Permission.VIEW_INSIGHTS,
+            Permission.MANAGE_MODELS,
+            Permission.IMPORT_QUESTIONS,
+            Permission.EXPORT_QUESTIONS,
+        }
     ),
 }
 

@@ -68,6 +68,10 @@ EXPECTED_ACCESS: dict[str, set[str]] = {
     "/insights/open-data.txt": {"analyst", "coordinator", "admin"},
     "/insights/online": {"analyst", "coordinator", "admin"},
     "/editorial/clusters/compare": {"coordinator", "analyst"},
+    "/transfer/import": {"coordinator", "admin"},
+    "/transfer/export": {"coordinator", "analyst", "admin"},
+    "/transfer/export.csv": {"coordinator", "analyst", "admin"},
+    "/transfer/export.xlsx": {"coordinator", "analyst", "admin"},
 }
 
 

@@ -31,6 +31,8 @@ ACTION_LABELS = {
     AuditAction.NOTICE_CHANGED: "Bericht voor medewerkers gewijzigd",
     AuditAction.KLANTINTERACTIES_PUSHED: "Naar Open Klant verstuurd",
     AuditAction.ONLINE_IMPORT: "Online-export geïmporteerd of verwijderd",
+    AuditAction.QUESTIONS_IMPORTED: "Vragen geïmporteerd",
+    AuditAction.QUESTIONS_EXPORTED: "Vragen geëxporteerd",
     AuditAction.WEBHOOK_CHANGED: "Webhook gewijzigd",
 }
 

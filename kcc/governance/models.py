@@ -34,6 +34,8 @@ class AuditAction(StrEnum):
     NOTICE_CHANGED = "notice_changed"
     KLANTINTERACTIES_PUSHED = "klantinteracties_pushed"
     ONLINE_IMPORT = "online_import"
+    QUESTIONS_IMPORTED = "questions_imported"
+    QUESTIONS_EXPORTED = "questions_exported"
     WEBHOOK_CHANGED = "webhook_changed"
 
 

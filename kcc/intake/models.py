@@ -79,6 +79,8 @@ class Question(db.Model):
         Index("ix_question_municipality_received", "municipality_id", "received_at"),
         # Weekly counts per topic (FAQ "werkt het?", insight) read a range of one topic.
         Index("ix_question_topic_received", "topic_id", "received_at"),
+        # A re-imported row finds its question again (kcc/transfer): one key per crisis.
+        Index("uq_question_crisis_import_key", "crisis_id", "import_key", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -117,6 +119,9 @@ class Question(db.Model):
     related_question_id: Mapped[int | None] = mapped_column(ForeignKey("question.id"), index=True)
     # The form's one-time token: a second submit of the same form finds this row again.
     submission_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Imported questions only: sha256 of the row's values, so importing a file twice adds
+    # nothing the second time (kcc/transfer/importing.py).
+    import_key: Mapped[str | None] = mapped_column(String(64))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -6,6 +6,7 @@ import re
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pyotp
@@ -23,6 +24,7 @@ from kcc.faq.demo import seed_demo_faq
 from kcc.intake.services import QuestionInput, register_question
 from kcc.notices.services import NoticeInput, create_notice
 from kcc.reference.models import Crisis, Municipality
+from kcc.transfer import services as transfer_services
 from kcc.webhooks.services import EndpointInput, create_endpoint
 from tests.browser.helpers import (
     BrowserAuthActions,
@@ -52,6 +54,8 @@ UNCRAWLABLE_ENDPOINTS: dict[str, str] = {
     "attachments (test_mail_intake.py downloads one by keyboard)",
     "operations.healthz": "JSON probe for process managers (tests/production/test_health.py)",
     "operations.readyz": "JSON probe for load balancers (tests/production/test_health.py)",
+    "transfer.export_csv": "a download the export form's button starts (tests/transfer)",
+    "transfer.export_xlsx": "a download the export form's button starts (tests/transfer)",
 }
 
 FIND_FORMS_WITH_REQUIRED_FIELDS = """
@@ -228,6 +232,23 @@ def faq_content(app: Flask, live_server: str) -> None:
             )
         run = run_clustering(crisis.id, days=7, user=users["coordinator"], now=utcnow())
         assert run.cluster_count >= 1, "the crawl needs a cluster to open"
+        # A finished import and one waiting at its preview, so the import screens are crawled.
+        registrations = (
+            "received_at,municipality,channel,caller_type,text,answer\n"
+            f"01-03-2026 10:00,{municipality.cbs_code},telefoon,inwoner,Waar meld ik me?,\n"
+            f"01-03-2026 11:00,Atlantis,telefoon,inwoner,Krijg ik leefgeld?,\n"
+        )
+        path = Path(app.instance_path) / "crawl-import.csv"
+        path.write_text(registrations.replace("Atlantis", municipality.name), encoding="utf-8")
+        transfer_services.import_file(path, "oekraine", user=users["coordinator"], now=utcnow())
+        waiting = transfer_services.start_import(
+            crisis.id,
+            registrations.encode(),
+            filename="met-probleem.csv",
+            user=users["coordinator"],
+            now=utcnow(),
+        )
+        transfer_services.set_mapping(waiting, waiting.mapping, now=utcnow())
 
 
 @pytest.fixture(scope="module")
