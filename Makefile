@@ -80,7 +80,8 @@ security-scan: $(VENV)/.installed-app
 test: lint test-sqlite test-postgres security-scan
 
 # Each script prints its figures; intake.py builds bench/data/million.sqlite first if missing.
-BENCHMARKS := bench/masking.py bench/masking_quality.py bench/classifier.py bench/intake.py \
+BENCHMARKS := bench/masking.py bench/masking_quality.py bench/masking_independent.py \
+	bench/classifier.py bench/intake.py \
 	bench/escalation_queue.py bench/claims.py bench/clustering.py bench/faq_public.py \
 	bench/dashboard.py bench/spikes.py bench/import_questions.py
 # faq_public.py loads the production server with wrk (Debian package).

@@ -7,9 +7,11 @@ and examples in any script; the chart is drawn with fpdf2's rectangles and lines
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date
 
+import arabic_reshaper
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
@@ -27,6 +29,23 @@ HEADING_FILL = (243, 245, 247)  # the screen's table-heading grey
 # Relative column widths: text columns (names, examples) get more room than numbers.
 TEXT_WEIGHT = 3.0
 NUMBER_WEIGHT = 1.0
+
+
+# Arabic letters, in the basic and supplement blocks. Questions from Syrian, Iraqi or Moroccan
+# callers reach the report's examples and topic names in Arabic script.
+ARABIC_LETTERS = re.compile("[\u0600-\u06ff\u0750-\u077f]")
+
+
+def printable(text: object) -> str:
+    """Text safe to print, with Arabic letters joined as they are written.
+
+    fpdf2 orders right-to-left text itself (it applies the Unicode bidi algorithm), but it does
+    not join Arabic letters: without shaping each letter prints in its isolated form.
+    arabic-reshaper replaces them by their joined presentation forms (DejaVu Sans has them).
+    python-bidi must not be added on top: it would reverse the order a second time.
+    """
+    cleaned = clean(text)
+    return arabic_reshaper.reshape(cleaned) if ARABIC_LETTERS.search(cleaned) else cleaned
 
 
 def render_report_pdf(report: WeeklyReport) -> bytes:
@@ -85,7 +104,7 @@ class ReportPdf(FPDF):
     def write_title(self, text: str) -> None:
         """The report's title."""
         self.set_font(FONT_FAMILY, "B", 15)
-        self.multi_cell(0, 7, clean(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.multi_cell(0, 7, printable(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.ln(2)
 
     def write_heading(self, text: str) -> None:
@@ -93,15 +112,17 @@ class ReportPdf(FPDF):
         if self.get_y() > self.h - 45:
             self.add_page()
         self.ln(3)
-        self.start_section(clean(text))
+        self.start_section(clean(text))  # bookmarks: the viewer shapes them itself
         self.set_font(FONT_FAMILY, "B", 11)
-        self.multi_cell(0, 6, clean(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.multi_cell(0, 6, printable(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.ln(1)
 
     def write_paragraph(self, text: str) -> None:
         """Running text."""
         self.set_font(FONT_FAMILY, size=9)
-        self.multi_cell(0, LINE_HEIGHT, clean(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.multi_cell(
+            0, LINE_HEIGHT, printable(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+        )
         self.ln(1)
 
     def write_table(self, table: Table) -> None:
@@ -121,11 +142,11 @@ class ReportPdf(FPDF):
         ) as pdf_table:
             heading = pdf_table.row()
             for header in table.headers:
-                heading.cell(clean(header))
+                heading.cell(printable(header))
             for values in table.display_rows():
                 row = pdf_table.row()
                 for value in values:
-                    row.cell(clean(value))
+                    row.cell(printable(value))
 
     def draw_day_chart(self, days: Sequence[tuple[date, DayCounts, DayCounts]]) -> None:
         """Bars per day: this week solid, the week before outlined, each with its number."""

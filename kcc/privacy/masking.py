@@ -370,10 +370,24 @@ def _is_plausible_international_number(candidate: str) -> bool:
     return minimum <= len(digits) <= 15
 
 
+# The start of an IBAN-shaped string: country code, check digits, groups of four. An IBAN whose
+# checksum fails (a typo, a form's example) is left alone by the IBAN rule; its tail
+# ("NL25 RBRB 0753 1824 60") must not then be read as a phone number of its own.
+_IBAN_HEAD_BEFORE = re.compile(r"(?<![^\W_])[A-Za-z]{2}\d\d(?:[ ]?[A-Za-z0-9]{4}){0,7}[ ]?\Z")
+_IBAN_HEAD_REACH = 40
+
+
+def _is_inside_iban_shape(text: str, start: int) -> bool:
+    """Tell whether the characters before a position open an IBAN-shaped string."""
+    return _IBAN_HEAD_BEFORE.search(text, max(0, start - _IBAN_HEAD_REACH), start) is not None
+
+
 def _accept_phone_number(found: re.Match[str]) -> Span | None:
     """The candidate's span when its notation holds up as a phone number."""
     candidate = found.group()
     notation = found.lastgroup
+    if found.start() > 0 and _is_inside_iban_shape(found.string, found.start()):
+        return None
     if notation == "national" and not _is_plausible_national_number(candidate):
         return None
     if notation in ("plus", "double_zero") and not _is_plausible_international_number(candidate):
@@ -430,10 +444,20 @@ def _find_bsns(text: str) -> list[Span]:
 
 # --- Postcode --------------------------------------------------------------------------------
 
-# A house number after a postcode: "1211 AB 12", "1211AB, 12a", "1211 ab huisnummer 12-3".
-_HOUSE_NUMBER_AFTER_POSTCODE = r"""
-    (?:[ \t]{0,3},?[ \t]{0,3}(?:(?i:huisnummer|huisnr|nummer|nr)\.?:?[ \t]{0,3})?
-       \d{1,5}+(?:[a-zA-Z](?![^\W\d_])|-\d{1,4}+)?(?![\d:]|[.,]\d))?
+# What follows a house number: "12a", "1-3", "12-hs", "45 bis", "12 II", "12 A", "12 zw"
+# (Amsterdam's "zwart", a floor).
+_HOUSE_NUMBER_ADDITION = r"""
+    (?:
+        [a-zA-Z](?![^\W\d_])
+      | [ \t]?-[ \t]?(?:\d{1,4}+|[A-Za-z]{1,4}+)(?![^\W\d_])
+      | [ \t]+(?:bis|hs|huis|boven|beneden|zw|I{1,3}|[A-Z])(?![^\W\d_])
+    )?
+"""
+# A house number after a postcode: "1211 AB 12", "1211AB, 12a", "1211 ab huisnummer 12-3",
+# "1211 AB 12-II", "1211 AB 12 A".
+_HOUSE_NUMBER_AFTER_POSTCODE = rf"""
+    (?:[ \t]{{0,3}},?[ \t]{{0,3}}(?:(?i:huisnummer|huisnr|nummer|nr)\.?:?[ \t]{{0,3}})?
+       \d{{1,5}}+{_HOUSE_NUMBER_ADDITION}(?![\d:]|[.,]\d))?
 """
 # A postcode is four digits not starting with 0 and two letters. Postcode and house number
 # together point at one address, so they are taken as one piece, before any other number rule
@@ -453,6 +477,20 @@ _LETTERS_NEVER_ISSUED = frozenset({"SA", "SD", "SS"})
 _LETTERS_USUALLY_NOT_A_POSTCODE = frozenset(
     {"EU", "NL", "KM", "KG", "CM", "MM", "MB", "GB", "KB", "TB", "PX"}
 )
+# Agents type postcodes in lower case too ("woont op 3450 zl 23"). Lower-case letters after four
+# digits are a postcode when something else says so (see _has_postcode_context) and they are not
+# a word or unit that follows a year or a count ("2021 en 2022", "1500 km", "2023 op de markt");
+# those still count after the word "postcode".
+_LOWERCASE_WORDS_AFTER_A_NUMBER = frozenset(
+    {
+        "ad", "af", "al", "am", "as", "be", "bv", "ca", "cc", "cl", "cm", "ct", "da", "de", "dl",
+        "do", "dr", "du", "en", "er", "eu", "ex", "ga", "gb", "ha", "he", "hl", "ho", "ie", "ik",
+        "in", "ir", "is", "ja", "je", "jl", "jr", "kb", "kg", "km", "kw", "la", "le", "ma", "mb",
+        "me", "mg", "ml", "mm", "mr", "na", "nl", "no", "nu", "of", "ok", "om", "op", "pa", "pc",
+        "pk", "pm", "pp", "px", "sr", "st", "ta", "tb", "te", "to", "tv", "uk", "up", "us", "uw",
+        "vs", "wc", "we", "ze", "zo",
+    }
+)  # fmt: skip
 
 
 def _follows_postcode_cue(text: str, start: int) -> bool:
@@ -461,15 +499,42 @@ def _follows_postcode_cue(text: str, start: int) -> bool:
     return _POSTCODE_CUE_BEFORE.search(text, reach, start) is not None
 
 
+def _has_postcode_context(found: re.Match[str]) -> bool:
+    """Tell whether a lower-case postcode candidate stands where addresses stand.
+
+    A house number follows ("3450 zl 23"), a place follows ("9361 rk Budel"), an address was
+    just masked ("[ADRES], 4342 ab"), or an address cue comes right before ("woont op").
+    "2021 ab" after an amount or a year, in plain text, stays.
+    """
+    text = found.string
+    if found.end() > found.end("letters"):
+        return True
+    after = text[found.end() : found.end() + 3].lstrip(" \t,")
+    if after[:1].isupper():
+        return True
+    before = text[max(0, found.start() - _ADDRESS_CONTEXT_REACH) : found.start()]
+    if before.rstrip(" \t,\r\n").endswith(_CLAIMED):
+        return True
+    cue = _ADDRESS_CUE_BEFORE.search(before)
+    return cue is not None
+
+
 def _accept_postcode(found: re.Match[str]) -> Span | None:
     """The postcode's span (with house number) unless its letters rule it out.
 
-    Lower-case letters count only after the word "postcode": "2021 en 2022" must stay.
+    Units, abbreviations and short words count only after the word "postcode": "2021 en 2022"
+    and "1000 KM" must stay.
     """
     letters = found.group("letters")
     if letters.upper() in _LETTERS_NEVER_ISSUED:
         return None
     if letters.isupper() and letters not in _LETTERS_USUALLY_NOT_A_POSTCODE:
+        return found.span()
+    if (
+        letters.islower()
+        and letters not in _LOWERCASE_WORDS_AFTER_A_NUMBER
+        and _has_postcode_context(found)
+    ):
         return found.span()
     return found.span() if _follows_postcode_cue(found.string, found.start()) else None
 
@@ -515,14 +580,6 @@ _UNIT = (
     r"(?:%|procent|personen|persoon|mensen|uur|minuten|min|euro|km|meter|m|kg|liter|jaar|jaren"
     r"|dagen|dag|weken|maanden|kinderen|keer|x|stuks|huizen|woningen)"
 )
-# "12a", "1-3", "12-hs", "45 bis", "12 II", "12 A".
-_HOUSE_NUMBER_ADDITION = r"""
-    (?:
-        [a-zA-Z](?![^\W\d_])
-      | [ \t]?-[ \t]?(?:\d{1,4}+|[A-Za-z]{1,4}+)(?![^\W\d_])
-      | [ \t]+(?:bis|hs|huis|boven|beneden|I{1,3}|[A-Z])(?![^\W\d_])
-    )?
-"""
 _HOUSE_NUMBER = rf"""
     [ \t]+(?:(?i:nr|nummer)\.?[ \t]*)?
     \d{{1,4}}+(?!\d|[.,:]\d|[ \t]*{_UNIT}(?![^\W\d_]))
@@ -625,6 +682,168 @@ def _accept_lowercase_address(found: re.Match[str]) -> Span | None:
     return (word_start, found.end())
 
 
+# Street names without a street suffix ("Lange Voorhout 3", "Schapenkamp 16a", "oude delft
+# 24") can only be told from a place and a number by what surrounds them: a cue such as "woont
+# aan de" or "adres:" right before, or a postcode right after ("Spui 19-1, 2511 BL", or on the
+# next line of a letter's address block). This rule runs before the postcode rule, so it can
+# still see that postcode.
+_ADDRESS_CUE = re.compile(
+    r"""(?<![^\W\d_])(?i:
+        (?:woon|woont|wonen|wonend|wonende|woonachtig|verblijf|verblijft|verblijven|verhuisd
+          |verhuist|verhuizen|ingeschreven)[ \t]+(?:aan|op|naar|bij)(?:[ \t]+(?:de|het|'t))?
+      | (?:woon|post|bezoek|huis)?adres(?:[ \t]+is|[ \t]*:)?
+    )(?![^\W\d_])[ \t]*""",
+    re.VERBOSE,
+)
+_ADDRESS_CUE_BEFORE = re.compile(_ADDRESS_CUE.pattern + r"\Z", re.VERBOSE)
+_HOUSE_NUMBER_IN_CONTEXT = re.compile(
+    rf"""
+    \d(?<=[^\W\d_][ \t]\d)\d{{0,3}}+(?!\d|[.,:]\d|[ \t]*{_UNIT}(?![^\W\d_]))
+    (?![-/.]\d{{1,2}}[-/.]\d|[ \t]+{_MONTH})  # a date: "vanaf 15 december", "op 1-1-2022"
+    {_HOUSE_NUMBER_ADDITION}
+    (?:(?=[ \t]*,?[ \t]*(?:\r?\n[ \t]*)?[1-9]\d{{3}}[ \t]?(?P<postcode_letters>[A-Za-z]{{2}})
+        (?![^\W\d_])))?
+    """,
+    re.VERBOSE,
+)
+_STREET_TOKEN = re.compile(rf"[{_LATIN}'’-]++\.?")
+# Words that join the parts of a capitalised street name ("Burg. de Vlugtlaan").
+_PARTICLES_IN_A_STREET_NAME = frozenset({"van", "de", "der", "den", "het", "'t", "ter", "ten"})
+_MOST_STREET_WORDS = 4
+_ADDRESS_CONTEXT_REACH = 80
+# A four-digit number that reads as a year after a cue: "verhuisd naar Zwolle 2021".
+_YEAR = re.compile(r"(?:19|20)\d\d")
+
+
+def _street_tokens_before(text: str, end: int) -> list[tuple[int, str]]:
+    """The words on the line before a position, with their starts, last word first."""
+    line_start = max(text.rfind("\n", 0, end) + 1, end - _ADDRESS_CONTEXT_REACH)
+    tokens = [
+        (line_start + found.start(), found.group())
+        for found in re.finditer(r"[^ \t]+", text[line_start:end])
+    ]
+    return tokens[::-1]
+
+
+def _is_capitalised_word(word: str) -> bool:
+    """Tell whether a word starts with a capital and holds a small letter ("Spui", "Burg.")."""
+    return word[0].isupper() and not word.isupper()
+
+
+def _street_start(tokens: list[tuple[int, str]]) -> int | None:
+    """Where the street name ends that the given words (last first) close; None if they don't.
+
+    Either capitalised words with particles between them ("Lange Voorhout", "Burg. de
+    Vlugtlaan"), or up to two small words typed by an agent ("oude delft").
+    """
+    start = None
+    capitalised: bool | None = None
+    words = 0
+    for token_start, token in tokens:
+        if not _STREET_TOKEN.fullmatch(token) or words == _MOST_STREET_WORDS:
+            break
+        if _is_capitalised_word(token) and capitalised is not False:
+            if token in _NOT_A_STREET_START:
+                break
+            start, capitalised = token_start, True
+        elif capitalised and token in _PARTICLES_IN_A_STREET_NAME:
+            continue  # kept only when a capitalised word comes before it
+        elif capitalised is not True and token.islower() and token not in _PREPOSITIONS:
+            if words == 2:
+                break
+            start, capitalised = token_start, False
+        else:
+            break
+        words += 1
+    return start
+
+
+def _accept_address_in_context(found: re.Match[str]) -> Span | None:
+    """Street and number when a postcode follows or an address cue comes right before."""
+    text = found.string
+    letters = found.group("postcode_letters")
+    if (
+        letters is not None
+        and letters.upper() not in _LETTERS_NEVER_ISSUED
+        and (
+            letters.isupper()
+            or (letters.islower() and letters not in _LOWERCASE_WORDS_AFTER_A_NUMBER)
+        )
+    ):
+        start = _street_start(_street_tokens_before(text, found.start() - 1))
+        return None if start is None else (start, found.end())
+    if _YEAR.fullmatch(found.group()):
+        return None
+    line_start = max(text.rfind("\n", 0, found.start()) + 1, found.start() - _ADDRESS_CONTEXT_REACH)
+    if not _holds_an_address_cue_word(text[line_start : found.start()].lower()):
+        return None  # the cue pattern is slow to fail; most numbers have no cue before them
+    cue_end = None
+    for cue in _ADDRESS_CUE.finditer(text, line_start, found.start()):
+        cue_end = cue.end()
+    if cue_end is None:
+        return None
+    tokens = _street_tokens_before(text, found.start() - 1)
+    start = _street_start([token for token in tokens if token[0] >= cue_end])
+    return None if start != cue_end else (start, found.end())
+
+
+# Every address cue holds one of these words, and a postcode has this shape.
+_ADDRESS_CUE_WORDS = ("woon", "wonen", "verblijf", "verhui", "ingeschreven", "adres")
+_POSTCODE_SHAPE = re.compile(r"[1-9]\d{3}[ \t]?[A-Za-z]{2}(?![^\W\d_])")
+
+
+def _holds_an_address_cue_word(lowered: str) -> bool:
+    """Tell whether a lowered text holds a word that every address cue holds one of."""
+    for word in _ADDRESS_CUE_WORDS:
+        if word in lowered:
+            return True
+    return False
+
+
+# The first digit of a house number after a word: where _HOUSE_NUMBER_IN_CONTEXT can match.
+_HOUSE_NUMBER_START = re.compile(r"\d(?<=[^\W\d_][ \t]\d)(?<!\d\d)")
+# A house number (with addition) ending right before a postcode: "Spui 19-1, |2511 BL".
+_HOUSE_NUMBER_BEFORE = re.compile(
+    rf"(?<=[^\W\d_][ \t])\d{{1,4}}{_HOUSE_NUMBER_ADDITION}[ \t]*,?[ \t]*(?:\r?\n[ \t]*)?\Z",
+    re.VERBOSE,
+)
+_HOUSE_NUMBER_BEFORE_REACH = 24
+
+
+def _address_candidate_starts(text: str) -> list[int]:
+    """Where a street's house number may start: after an address cue word or before a postcode.
+
+    Speed: the candidates come from the few places with a cue word or a postcode shape, instead
+    of from every number in the text.
+    """
+    starts: set[int] = set()
+    lowered = text.lower()
+    for word in _ADDRESS_CUE_WORDS:
+        position = lowered.find(word)
+        while position != -1:
+            reach = position + len(word) + _ADDRESS_CONTEXT_REACH
+            starts.update(
+                found.start() for found in _HOUSE_NUMBER_START.finditer(text, position, reach)
+            )
+            position = lowered.find(word, position + 1)
+    for postcode in _POSTCODE_SHAPE.finditer(text):
+        window_start = max(0, postcode.start() - _HOUSE_NUMBER_BEFORE_REACH)
+        if not _DIGIT.search(text, max(window_start, postcode.start() - 12), postcode.start()):
+            continue  # no house number right before: skip the slower search
+        number = _HOUSE_NUMBER_BEFORE.search(text, window_start, postcode.start())
+        if number is not None:
+            starts.add(number.start())
+    return sorted(starts)
+
+
+def _find_addresses_in_context(text: str) -> list[Span]:
+    """The spans of streets of any name with a house number, after a cue or before a postcode."""
+    starts = _address_candidate_starts(text)
+    if not starts:
+        return []
+    return _find_accepted_at(_HOUSE_NUMBER_IN_CONTEXT, text, _accept_address_in_context, starts)
+
+
 def _find_capitalised_addresses(text: str) -> list[Span]:
     """The spans of capitalised street names with a house number."""
     return _find_accepted(_CAPITALISED_ADDRESS, text, _accept_capitalised_address)
@@ -651,6 +870,7 @@ _NOT_A_NAME = r"""(?:
   | Turkse|Marokkaan|Marokkaanse|Pool|Poolse|Duitser|Duitse|Belg|Belgische|Eritreeër|Eritrese
   | Afghaan|Afghaanse|Surinamer|Surinaamse|Europeaan|Europese|Moslim|Christen|Katholiek
   | Gemeente|Provincie|Rijksoverheid|Veiligheidsregio|Ministerie|Politie|Brandweer|Stichting
+  | Oekraïne|Syrië|Turkije|Marokko|Eritrea|Afghanistan|Nederland|Rusland|Polen|Horeca
 )(?![^\W\d_])"""
 # A capital then a small letter, so abbreviations in capitals ("GGD", "IND") never count.
 _NAME_WORD = (
@@ -747,11 +967,16 @@ _FOLDS_UNLIKE_LOWER = re.compile("[İıſ]")
 
 def _label_starts(text: str) -> list[int] | None:
     """Where a label or greeting may start, ascending; None when lower() cannot tell."""
+    return _word_starts(text, _LABEL_FIRST_WORDS)
+
+
+def _word_starts(text: str, words: Iterable[str]) -> list[int] | None:
+    """Where any of the (lower-case) words occurs, ascending; None when lower() cannot tell."""
     if _FOLDS_UNLIKE_LOWER.search(text):
         return None
     lowered = text.lower()
     starts: set[int] = set()
-    for word in _LABEL_FIRST_WORDS:
+    for word in words:
         position = lowered.find(word)
         while position != -1:
             starts.add(position)
@@ -767,6 +992,49 @@ def _find_labelled_names(text: str) -> list[Span]:
     return _find_accepted_at(_LABELLED_NAME, text, _accept_labelled_name, starts)
 
 
+# The account holder after "t.n.v." (ten name van), and family members and roles in agents'
+# notes: "zoon Ahmed (geb. ...)", "ondernemer Wim Dekker, KvK ...". The name must start with a
+# capital right after the word, so "ondernemer te Zwolle" and "vluchteling van Oekraïense
+# afkomst" stay.
+_ROLE_WORDS = (
+    "t.n.v.", "t.n.v", "tnv", "ten name van", "zoon", "dochter", "vader", "moeder", "broer",
+    "zus", "zuster", "echtgenoot", "echtgenote", "partner", "kleinzoon", "kleindochter", "oom",
+    "tante", "opa", "oma", "vluchteling", "ondernemer", "cliënt", "client", "contactpersoon",
+)  # fmt: skip
+# Speed: these words are too common a start for a pattern the engine tries at every "o" or
+# "t". So the pattern starts at a capital (which the engine skips to quickly) and looks behind
+# it for one of the words, as a whole word, and one space or tab: first for the word's last
+# character, which rules out most capitals (those that start a sentence, for one).
+
+
+def _role_lookbehind(words: Iterable[str]) -> str:
+    """Look-behinds for the words before a space and the current character, by last letter."""
+    by_last_character: dict[str, list[str]] = {}
+    for word in words:
+        by_last_character.setdefault(word[-1], []).append(word)
+    return "|".join(
+        rf"(?<=(?i:{re.escape(last)})[ \t].)(?:"
+        + "|".join(rf"(?<=(?<![^\W\d_])(?i:{re.escape(word)})[ \t].)" for word in group)
+        + ")"
+        for last, group in sorted(by_last_character.items())
+    )
+
+
+_ROLE_NAME_START = re.compile(rf"[{_UPPER}](?:{_role_lookbehind(_ROLE_WORDS)})")
+_PERSON_NAME_AT = re.compile(_PERSON_NAME, re.VERBOSE)
+
+
+def _accept_role_name(found: re.Match[str]) -> Span | None:
+    """The span of the name that starts at the capital, if a name starts there."""
+    name = _PERSON_NAME_AT.match(found.string, found.start())
+    return None if name is None else name.span()
+
+
+def _find_role_names(text: str) -> list[Span]:
+    """The spans of names after "t.n.v." or a family member or role such as "zoon"."""
+    return _find_accepted(_ROLE_NAME_START, text, _accept_role_name)
+
+
 # --- The registry ----------------------------------------------------------------------------
 
 # The order is deliberate: a rule only sees text that earlier rules left unclaimed.
@@ -774,6 +1042,7 @@ def _find_labelled_names(text: str) -> list[Span]:
 # - IBAN before BSN and phone: an account number holds runs of digits that pass for either;
 # - date of birth before phone: "geb. 06-03-1985" must not feed the phone rule;
 # - phone before BSN: "+31 612 345 678" holds nine digits that may pass the elfproef;
+# - a street of any name before a postcode, while that postcode can still be seen;
 # - postcode (with house number) before address: one identifier, taken whole;
 # - names last: their cues are words, and nothing else should be left to read as a name.
 MASKING_RULES: tuple[MaskingRule, ...] = (
@@ -782,6 +1051,7 @@ MASKING_RULES: tuple[MaskingRule, ...] = (
     MaskingRule(PersonalDataKind.BIRTH_DATE, _find_birth_dates, True, _mentions_birth),
     MaskingRule(PersonalDataKind.PHONE, _find_phone_numbers),
     MaskingRule(PersonalDataKind.BSN, _find_bsns),
+    MaskingRule(PersonalDataKind.ADDRESS, _find_addresses_in_context),
     MaskingRule(PersonalDataKind.POSTCODE, _find_postcodes),
     MaskingRule(PersonalDataKind.ADDRESS, _find_capitalised_addresses),
     MaskingRule(PersonalDataKind.ADDRESS, _find_lowercase_addresses),
@@ -789,6 +1059,7 @@ MASKING_RULES: tuple[MaskingRule, ...] = (
     MaskingRule(
         PersonalDataKind.NAME, _find_labelled_names, needs_digit=False, hint=_mentions_a_name_label
     ),
+    MaskingRule(PersonalDataKind.NAME, _find_role_names, needs_digit=False),
 )
 
 # A private-use character: no pattern matches it, and it keeps every later offset in place.
