@@ -131,6 +131,11 @@ class Config:
     # Open data (Woo): a count of questions below this per day × topic × municipality is not
     # published, so no one can be singled out (kcc/insight/open_data.py has the full rule).
     OPEN_DATA_MIN_COUNT = 5
+    # Background jobs: the RQ queue's name, how long a finished job's result is kept (s), how
+    # often `flask --app kcc scheduler` looks for due jobs (s).
+    JOB_QUEUE_NAME = "kcc"
+    JOB_RESULT_SECONDS = 24 * 3600
+    SCHEDULER_TICK_SECONDS = 10.0
     # Argon2id (time cost, memory KiB, parallelism); None is the library's RFC 9106 profile.
     PASSWORD_HASH_COST: tuple[int, int, int] | None = None
 
@@ -177,8 +182,14 @@ class Config:
         # authorities to trust instead of the system's (empty: the system's trust store).
         values["WEBHOOK_TIMEOUT"] = float(environ.get("WEBHOOK_TIMEOUT", "5"))
         values["WEBHOOK_CA_BUNDLE"] = environ.get("WEBHOOK_CA_BUNDLE", "")
+        # Background jobs (kcc/jobs): with a Redis URL, jobs go on an RQ queue for
+        # `flask --app kcc worker`; without one they run in-process (the embedded default).
+        values["REDIS_URL"] = environ.get("REDIS_URL", "")
         if environ.get("RATELIMIT_STORAGE_URI"):
             values["RATELIMIT_STORAGE_URI"] = environ["RATELIMIT_STORAGE_URI"]
+        elif values["REDIS_URL"]:
+            # Several app servers must count one login limit together, not one each.
+            values["RATELIMIT_STORAGE_URI"] = values["REDIS_URL"]
         # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed; 0 =
         # none, so a client cannot pick its own address (rate limits count per address).
         values["TRUSTED_PROXIES"] = int(environ.get("KCC_TRUSTED_PROXIES") or 0)

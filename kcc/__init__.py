@@ -87,6 +87,7 @@ def register_blueprints(app: Flask) -> None:
     from kcc.insight.views import bp as insight_bp
     from kcc.intake.views import bp as intake_bp
     from kcc.integration.views import bp as integration_bp
+    from kcc.jobs.views import bp as jobs_bp
     from kcc.main.views import bp as main_bp
     from kcc.notices.views import bp as notices_bp
     from kcc.operations.views import bp as operations_bp
@@ -109,6 +110,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(operations_bp)
     app.register_blueprint(transfer_bp, url_prefix="/transfer")
+    app.register_blueprint(jobs_bp, url_prefix="/jobs")
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -27,6 +27,7 @@ from kcc.insight.report_views import open_data_command, report_command
 from kcc.insight.rollup import rollup_command
 from kcc.insight.signals import signals_command
 from kcc.integration.cli import klantinteracties_command
+from kcc.jobs.cli import jobs_command, scheduler_command, worker_command
 from kcc.mailintake.cli import mail_intake_command
 from kcc.nlp import clustering
 from kcc.operations.cli import backup_command, restore_command
@@ -71,6 +72,9 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(import_command)
     app.cli.add_command(webhooks_command)
     app.cli.add_command(mail_intake_command)
+    app.cli.add_command(worker_command)
+    app.cli.add_command(scheduler_command)
+    app.cli.add_command(jobs_command)
 
 
 @click.command("create-user")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install what the test suite needs from the operating system: Debian's Chromium (browser
-# tests), PostgreSQL (the second database run) and Dovecot (the IMAP server the e-mail intake
-# tests poll), unless they are already there.
+# tests), PostgreSQL (the second database run), Dovecot (the IMAP server the e-mail intake
+# tests poll) and Redis (the background-job queue), unless they are already there.
 set -euo pipefail
 
 missing=()
@@ -13,6 +13,8 @@ fi
 command -v pg_restore >/dev/null 2>&1 || missing+=(postgresql-client)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 [ -x /usr/sbin/dovecot ] || missing+=(dovecot-imapd)
+# Redis: the queue the background-job tests and the two-server test use (tests/redis_server.py).
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing ${missing[*]} from Debian's packages ..."

@@ -11,6 +11,7 @@ from kcc.extensions import utcnow
 from kcc.faq import clusters, impact
 from kcc.faq.cluster_forms import CompareForm, DraftForm, MergeForm, RunForm, SplitForm
 from kcc.faq.views import bp
+from kcc.jobs import queue as jobs
 from kcc.reference import services as reference_services
 from kcc.security import Permission, permission_required
 
@@ -68,9 +69,11 @@ def run_page_context(run: clusters.ClusterRun | None) -> dict[str, object]:
 @bp.post("/clusters")
 @permission_required(Permission.CURATE_FAQ)
 def start_run() -> Response | tuple[str, int]:
-    """Cluster a crisis's questions now, in this request (small periods only)."""
+    """Cluster a crisis's questions: on a worker when Redis is set up, else in this request."""
     form = run_form_with_choices(RunForm())
     if form.validate_on_submit():
+        if jobs.uses_queue():
+            return start_run_in_background(form)
         try:
             run = clusters.run_clustering(
                 form.crisis_id.data,
@@ -96,6 +99,20 @@ def start_run() -> Response | tuple[str, int]:
         run=None,
         **run_page_context(None),
     ), 400
+
+
+def start_run_in_background(form: RunForm) -> Response:
+    """Hand the run to a worker and show its progress page."""
+    # A worker has no request to finish in time, so the screen's size limit does not apply.
+    handle = jobs.enqueue(
+        "cluster",
+        requested_by=current_user.id,
+        crisis_id=form.crisis_id.data,
+        days=form.days.data,
+        user_id=current_user.id,
+    )
+    flash("De clustering loopt op de achtergrond.", "success")
+    return redirect(url_for("jobs.job", job_id=handle.id))
 
 
 @bp.route("/clusters/<int:run_id>")

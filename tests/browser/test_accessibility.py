@@ -56,6 +56,8 @@ UNCRAWLABLE_ENDPOINTS: dict[str, str] = {
     "operations.readyz": "JSON probe for load balancers (tests/production/test_health.py)",
     "transfer.export_csv": "a download the export form's button starts (tests/transfer)",
     "transfer.export_xlsx": "a download the export form's button starts (tests/transfer)",
+    "jobs.job": "exists only with Redis, after a background job was started "
+    "(tests/jobs/test_queue.py; axe in tests/browser/test_job_page.py)",
 }
 
 FIND_FORMS_WITH_REQUIRED_FIELDS = """

@@ -1,0 +1,1 @@
+"""Background work: named jobs on an RQ queue (Redis), or in-process without Redis."""
