@@ -90,6 +90,11 @@ def test_the_whole_flow_with_problems_all_or_nothing_then_skipping(
     assert '<option selected value="Datum">' in mapping_page
     assert '<option selected value="Gemeente">' in mapping_page
 
+    with app.app_context():
+        stored = Path(app.instance_path) / services.UPLOAD_FOLDER
+        stored /= db.session.scalars(select(ImportRun.stored_name)).one() or ""
+    assert stored.is_file()
+
     chosen = choose_columns(client, mapping_url, MAPPING)
     assert chosen.status_code == 302
     preview_url = chosen.headers["Location"]
@@ -123,7 +128,8 @@ def test_the_whole_flow_with_problems_all_or_nothing_then_skipping(
         run = db.session.scalars(select(ImportRun)).one()
         # The upload is removed after the import.
         assert run.stored_name is None
-        assert not any((Path(app.instance_path) / services.UPLOAD_FOLDER).iterdir())
+    # (Only this run's file: the folder is the test session's, other tests leave uploads.)
+    assert not stored.exists()
     # The finished run cannot be imported again.
     assert client.get(preview_url).status_code == 404
 
