@@ -83,7 +83,7 @@ test: lint test-sqlite test-postgres security-scan
 BENCHMARKS := bench/masking.py bench/masking_quality.py bench/masking_independent.py \
 	bench/classifier.py bench/intake.py \
 	bench/escalation_queue.py bench/claims.py bench/clustering.py bench/faq_public.py \
-	bench/dashboard.py bench/spikes.py bench/import_questions.py
+	bench/dashboard.py bench/spikes.py bench/import_questions.py bench/load.py
 # faq_public.py loads the production server with wrk (Debian package).
 bench: $(VENV)/.installed-app
 	command -v wrk >/dev/null || apt-get install -y wrk

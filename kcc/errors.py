@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
@@ -20,6 +21,11 @@ ERROR_TEXTS: dict[int, tuple[str, str]] = {
     429: (
         "Te veel pogingen",
         "U heeft dit te vaak geprobeerd. Wacht een minuut en probeer het opnieuw.",
+    ),
+    503: (
+        "Even niet bereikbaar",
+        "De database is even niet bereikbaar. Wat u invulde is niet verloren: probeer het over "
+        "enkele seconden opnieuw.",
     ),
     500: (
         "Er ging iets mis",
@@ -52,7 +58,10 @@ def handle_http_exception(error: HTTPException) -> tuple[Response | str, int]:
     """Turn any HTTP error into our page; 500s roll back the session first."""
     code = error.code or 500
     if code >= 500:
-        db.session.rollback()
+        try:
+            db.session.rollback()
+        except DBAPIError as rollback_error:
+            return handle_database_unavailable(rollback_error)
     return render_error(code)
 
 
@@ -77,9 +86,33 @@ DOMAIN_ERROR_CODES: dict[type[KccError], int] = {NotFound: 404, Forbidden: 403, 
 
 def handle_unexpected_error(error: Exception) -> tuple[Response | str, int]:
     """Log an unhandled exception with its request id and show the 500 page."""
-    db.session.rollback()
+    try:
+        db.session.rollback()
+    except DBAPIError as rollback_error:
+        # Even the rollback failed: the database went away mid-request (the error itself was
+        # only its consequence, e.g. a session left half-flushed), so it is a 503 as well.
+        return handle_database_unavailable(rollback_error)
     current_app.logger.exception("unhandled error")
     return render_error(500)
+
+
+def handle_database_unavailable(error: DBAPIError) -> tuple[Response | str, int]:
+    """The database is down or restarting (a lost connection): 503, retry in a moment.
+
+    The pool replaces broken connections by itself (pool_pre_ping), so a retry succeeds as
+    soon as the server is back; a 500 would wrongly say the request itself was at fault.
+    """
+    try:
+        db.session.rollback()
+    except DBAPIError:
+        pass  # the connection is gone; the pool discards it
+    current_app.logger.warning("database unavailable: %s", type(error.orig).__name__)
+    # The page is rendered as for a visitor: loading the logged-in user needs the database.
+    g._login_user = current_app.login_manager.anonymous_user()  # type: ignore[attr-defined]
+    page, code = render_error(503)
+    response = current_app.make_response((page, code))
+    response.headers["Retry-After"] = "5"
+    return response, code
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -88,4 +121,6 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(KccError, handle_domain_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(InternalServerError, handle_http_exception)
+    app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(InterfaceError, handle_database_unavailable)
     app.register_error_handler(Exception, handle_unexpected_error)

@@ -8,6 +8,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
+from sqlalchemy import inspect
 from sqlalchemy.exc import DBAPIError
 from werkzeug.routing import IntegerConverter, Map
 
@@ -157,7 +158,9 @@ def create_question() -> tuple[Response, int]:
     except DBAPIError:
         db.session.rollback()
         return error_response(503, {"": ["Opslaan lukte niet door een storing; probeer opnieuw."]})
-    question = registration.question
+    # Read back with its reference data in one query (the commit expired every attribute);
+    # the id comes from the identity map, since reading `.id` would be a query of its own.
+    question = services.get_question(inspect(registration.question).identity[0])
     response = jsonify(question_json(question, include_personal_data=may_see_personal_data()))
     response.headers["Location"] = url_for("api.get_question", question_id=question.id)
     return response, 201 if registration.created else 200
@@ -179,11 +182,12 @@ def get_question(question_id: int) -> Response | tuple[Response, int]:
     except NotFound as error:
         return error_response(404, {"": [str(error)]})
     include = may_see_personal_data()
+    shown = question_json(question, include_personal_data=include)  # before the commit expires it
     if include:
         record_and_commit(
-            AuditAction.VIEW_PERSONAL_DATA, object_type="question", object_id=question.id
+            AuditAction.VIEW_PERSONAL_DATA, object_type="question", object_id=shown["id"]
         )
-    return jsonify(question_json(question, include_personal_data=include))
+    return jsonify(shown)
 
 
 def criteria_from_args() -> queries.SearchCriteria:
@@ -254,15 +258,17 @@ def list_questions() -> Response | tuple[Response, int]:
         return error_response(400, error.errors)
     results = queries.search_questions(criteria, page=page)
     include = may_see_personal_data()
+    # Serialised before the audit commit, which expires every loaded row (a query per row).
+    items = [question_json(q, include_personal_data=include) for q in results.items]
     if include and results.items:
         record_and_commit(
             AuditAction.VIEW_PERSONAL_DATA,
             object_type="question",
-            detail="API-lijst: " + ", ".join(str(question.id) for question in results.items),
+            detail="API-lijst: " + ", ".join(str(item["id"]) for item in items),
         )
     return jsonify(
         {
-            "items": [question_json(q, include_personal_data=include) for q in results.items],
+            "items": items,
             "total": results.total,
             "total_is_capped": results.total_is_capped,
             "page": results.page,

@@ -9,6 +9,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from kcc.classification.models import Sentiment
 from kcc.classification.services import apply_classification, classify, set_confirmed_labels
@@ -315,7 +316,19 @@ def label_question(
 
 def get_question(question_id: int) -> Question:
     """Return a question by id or raise NotFound."""
-    question = db.session.get(Question, question_id)
+    # One round trip for what a question's page or JSON shows, not one per relationship
+    # (after a commit every attribute is expired and each would be a query of its own).
+    question = db.session.get(
+        Question,
+        question_id,
+        options=[
+            joinedload(Question.municipality),
+            joinedload(Question.crisis),
+            joinedload(Question.topic),
+            joinedload(Question.contact),
+        ],
+        populate_existing=True,
+    )
     if question is None:
         raise NotFound("Deze vraag bestaat niet.")
     return question
