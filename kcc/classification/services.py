@@ -32,7 +32,7 @@ from kcc.governance.models import AuditAction
 from kcc.intake.models import Question, QuestionEvent, QuestionEventKind
 from kcc.memory import exempt_long_lived_objects_from_collection
 from kcc.nlp import store
-from kcc.nlp.classifier import Prediction, TextClassifier
+from kcc.nlp.classifier import Labeller, Prediction, TextClassifier
 from kcc.nlp.coldstart import ColdStartSuggester
 from kcc.nlp.training import (
     LabelledText,
@@ -359,6 +359,33 @@ def train_models(
 
 
 # Tagging questions
+
+
+@dataclass(frozen=True)
+class ActiveLabellers:
+    """The models a crisis's texts are tagged with now, loaded once for a batch of them."""
+
+    topic: Labeller | None
+    topic_version: ModelVersion | None
+    sentiment: Labeller | None
+    sentiment_version: ModelVersion | None
+    topic_ids: dict[str, int]
+
+
+def active_labellers(crisis_id: int) -> ActiveLabellers:
+    """The active topic model (or the cold start), the active sentiment model, topic ids."""
+    topic_version = active_version(ModelKind.TOPIC, crisis_id)
+    topic: Labeller | None = (
+        load_classifier(topic_version) if topic_version is not None else cold_start_for(crisis_id)
+    )
+    sentiment_version = active_version(ModelKind.SENTIMENT, None)
+    sentiment = load_classifier(sentiment_version) if sentiment_version is not None else None
+    topic_ids = dict(
+        db.session.execute(select(Topic.code, Topic.id).where(Topic.crisis_id == crisis_id))
+        .tuples()
+        .all()
+    )
+    return ActiveLabellers(topic, topic_version, sentiment, sentiment_version, topic_ids)
 
 
 def cold_start_for(crisis_id: int) -> ColdStartSuggester | None:

@@ -24,7 +24,7 @@ from sqlalchemy import delete, func, insert, select
 
 from kcc.auth.models import User
 from kcc.classification import services as classification_services
-from kcc.classification.models import ModelKind, Sentiment
+from kcc.classification.models import Sentiment
 from kcc.exceptions import KccError, NotFound, ValidationFailed
 from kcc.extensions import db, utcnow
 from kcc.governance.audit import record_event
@@ -311,22 +311,10 @@ def confidence_of(prediction: Prediction | None) -> float | None:
 
 def labellers_for(crisis_id: int) -> OnlineLabellers:
     """The models classify() would use for this crisis's questions, loaded once for a batch."""
-    version = classification_services.active_version(ModelKind.TOPIC, crisis_id)
-    topic: Labeller | None = (
-        classification_services.load_classifier(version)
-        if version is not None
-        else classification_services.cold_start_for(crisis_id)
+    active = classification_services.active_labellers(crisis_id)
+    return OnlineLabellers(
+        topic=active.topic, sentiment=active.sentiment, topic_ids=active.topic_ids
     )
-    sentiment_version = classification_services.active_version(ModelKind.SENTIMENT, None)
-    sentiment = (
-        classification_services.load_classifier(sentiment_version)
-        if sentiment_version is not None
-        else None
-    )
-    topic_ids = dict(
-        db.session.execute(select(Topic.code, Topic.id).where(Topic.crisis_id == crisis_id)).all()
-    )
-    return OnlineLabellers(topic=topic, sentiment=sentiment, topic_ids=topic_ids)
 
 
 def label_unique_texts(

@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kcc.auth.models import User
 from kcc.classification import services as classification_services
-from kcc.classification.models import ModelKind, Sentiment
+from kcc.classification.models import Sentiment
 from kcc.exceptions import Conflict, ValidationFailed
 from kcc.extensions import db
 from kcc.governance.audit import record_event
@@ -400,29 +400,13 @@ class Labellers:
     @classmethod
     def for_crisis(cls, crisis_id: int) -> Labellers:
         """The active topic model (or the cold start) and the active sentiment model."""
-        version = classification_services.active_version(ModelKind.TOPIC, crisis_id)
-        topic: Labeller | None = (
-            classification_services.load_classifier(version)
-            if version is not None
-            else classification_services.cold_start_for(crisis_id)
-        )
-        sentiment_version = classification_services.active_version(ModelKind.SENTIMENT, None)
-        sentiment = (
-            classification_services.load_classifier(sentiment_version)
-            if sentiment_version is not None
-            else None
-        )
-        topic_ids = dict(
-            db.session.execute(select(Topic.code, Topic.id).where(Topic.crisis_id == crisis_id))
-            .tuples()
-            .all()
-        )
+        active = classification_services.active_labellers(crisis_id)
         return cls(
-            topic=topic,
-            topic_model_id=version.id if version is not None else None,
-            sentiment=sentiment,
-            sentiment_model_id=sentiment_version.id if sentiment_version else None,
-            topic_ids=topic_ids,
+            topic=active.topic,
+            topic_model_id=active.topic_version.id if active.topic_version else None,
+            sentiment=active.sentiment,
+            sentiment_model_id=active.sentiment_version.id if active.sentiment_version else None,
+            topic_ids=active.topic_ids,
         )
 
     def label(self, texts: list[str]) -> list[dict[str, object]]:
