@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import re
+import socketserver
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
@@ -12,6 +16,35 @@ from kcc.auth.models import Role
 TEST_PASSWORD = "correct-horse-battery-staple"
 ALL_ROLES = [role.value for role in Role]
 CSRF_PATTERN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+class BackgroundServer:
+    """A real server (HTTP, WSGI, ...) answering from a daemon thread between start and stop."""
+
+    def __init__(self, server: socketserver.BaseServer, name: str) -> None:
+        self.server = server
+        self.thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
+
+    def start(self) -> None:
+        """Serve in the background."""
+        self.thread.start()
+
+    def stop(self) -> None:
+        """Stop serving, wait for the thread and free the port (connections are refused)."""
+        self.server.shutdown()
+        self.thread.join(timeout=10)
+        self.server.server_close()
+
+
+@contextmanager
+def serving(server: socketserver.BaseServer, name: str) -> Iterator[None]:
+    """Serve in the background for the duration of the block."""
+    background = BackgroundServer(server, name)
+    background.start()
+    try:
+        yield
+    finally:
+        background.stop()
 
 
 def csrf_token_from(response: TestResponse) -> str:

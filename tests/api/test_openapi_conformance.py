@@ -8,7 +8,6 @@ examples per operation; the document is loaded from the running server like a cl
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -23,6 +22,7 @@ from kcc.auth.services import create_api_token
 from kcc.extensions import db
 from kcc.intake.services import ContactInput, QuestionInput, register_question
 from kcc.reference.models import Crisis, Municipality
+from tests.helpers import serving
 
 EXAMPLES_PER_OPERATION = 12
 SEED = 9
@@ -86,12 +86,8 @@ def live_api(app: Flask, demo: None) -> Iterator[str]:
     """The test app with demo data and sample questions on a free port; yields its base URL."""
     register_sample_questions(app)
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="api-server", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
+    with serving(server, "api-server"):
+        yield f"http://127.0.0.1:{server.server_port}"
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from tests.browser.helpers import (
     PageAudit,
     open_page,
 )
+from tests.helpers import serving
 
 
 def require_file(path: Path, what: str) -> None:
@@ -96,12 +96,8 @@ def live_server(app: Flask, demo: None, active_models: None) -> Iterator[str]:
     """Serve the test app with demo data, trained models and sample questions; yield its URL."""
     register_sample_questions(app)
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
+    with serving(server, "live-server"):
+        yield f"http://127.0.0.1:{server.server_port}"
 
 
 @pytest.fixture

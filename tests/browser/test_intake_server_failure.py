@@ -7,18 +7,18 @@ address the draft is still in the browser, is restored, and is saved exactly onc
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, Error, Page, expect
 from sqlalchemy import select
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import make_server
 
 from kcc.extensions import db
 from kcc.intake.models import Question
 from tests.browser.helpers import BrowserAuthActions, PageAudit, open_page
+from tests.helpers import BackgroundServer
 
 pytestmark = pytest.mark.browser
 
@@ -31,8 +31,7 @@ class RestartableServer:
     def __init__(self, app: Flask) -> None:
         self.app = app
         self.port = 0
-        self.server: BaseWSGIServer | None = None
-        self.thread: threading.Thread | None = None
+        self.server: BackgroundServer | None = None
 
     @property
     def url(self) -> str:
@@ -40,17 +39,15 @@ class RestartableServer:
 
     def start(self) -> None:
         """Listen (again) on the same port."""
-        self.server = make_server("127.0.0.1", self.port, self.app, threaded=True)
-        self.port = self.server.server_port
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        wsgi_server = make_server("127.0.0.1", self.port, self.app, threaded=True)
+        self.port = wsgi_server.server_port
+        self.server = BackgroundServer(wsgi_server, "restartable-server")
+        self.server.start()
 
     def go_down(self) -> None:
         """Stop answering and close the socket: connections are refused from now on."""
-        assert self.server is not None and self.thread is not None
-        self.server.shutdown()
-        self.thread.join(timeout=10)
-        self.server.server_close()
+        assert self.server is not None
+        self.server.stop()
         self.server = None
 
 

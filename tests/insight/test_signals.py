@@ -67,6 +67,29 @@ def question_rows(
     ]
 
 
+def plant_growing_cluster(crisis_id: int, day: date = DAY) -> None:
+    """A cluster that grew from 4 to 30 questions in a week: a signal on `day`."""
+    end = datetime.combine(day, time(18), tzinfo=LOCAL_TIMEZONE).astimezone(UTC)
+    run = ClusterRun(
+        crisis_id=crisis_id,
+        period_start=end - timedelta(days=14),
+        period_end=end,
+        days=14,
+        created_at=end,
+    )
+    run.clusters.append(
+        QuestionCluster(
+            label=0,
+            size=34,
+            this_week=30,
+            last_week=4,
+            representative_text="Wanneer komt het leefgeld van [NAAM]?",
+        )
+    )
+    db.session.add(run)
+    db.session.commit()
+
+
 @pytest.fixture
 def planted(app: Flask, demo: None) -> None:
     """Eight quiet weeks, then on DAY: leefgeld in Hilversum ×4, opvang turning negative, and a
@@ -85,25 +108,7 @@ def planted(app: Flask, demo: None) -> None:
         rows += question_rows(DAY, leefgeld, hilversum, 80, 0)
         rows += question_rows(DAY, opvang, huizen, 25, 20)
         db.session.execute(insert(Question), rows)
-        end = datetime.combine(DAY, time(18), tzinfo=LOCAL_TIMEZONE).astimezone(UTC)
-        run = ClusterRun(
-            crisis_id=crisis_id,
-            period_start=end - timedelta(days=14),
-            period_end=end,
-            days=14,
-            created_at=end,
-        )
-        run.clusters.append(
-            QuestionCluster(
-                label=0,
-                size=34,
-                this_week=30,
-                last_week=4,
-                representative_text="Wanneer komt het leefgeld van [NAAM]?",
-            )
-        )
-        db.session.add(run)
-        db.session.commit()
+        plant_growing_cluster(crisis_id)
 
 
 def found(crisis_code: str = CRISIS) -> set[tuple[str, str | None, str | None]]:

@@ -15,6 +15,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from tests.helpers import BackgroundServer
+
 API_ROOT = "/klantinteracties/api/v1"
 TOKEN = "test-token"
 
@@ -57,7 +59,7 @@ class OpenKlantServer:
     def __init__(self) -> None:
         self.state = OpenKlantState()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(self.state))
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.background = BackgroundServer(self.httpd, "open-klant")
 
     @property
     def base_url(self) -> str:
@@ -67,14 +69,12 @@ class OpenKlantServer:
 
     def start(self) -> OpenKlantServer:
         """Serve in the background."""
-        self.thread.start()
+        self.background.start()
         return self
 
     def stop(self) -> None:
         """Stop serving and free the port."""
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=5)
+        self.background.stop()
 
 
 def make_handler(state: OpenKlantState) -> type[BaseHTTPRequestHandler]:

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import trustme
 
+from tests.helpers import BackgroundServer
+
 
 @dataclass
 class Received:
@@ -55,7 +57,7 @@ class HttpsReceiver:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ca.issue_cert("127.0.0.1").configure_cert(context)
         self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.background = BackgroundServer(self.httpd, "webhook-receiver")
 
     @property
     def url(self) -> str:
@@ -65,14 +67,12 @@ class HttpsReceiver:
 
     def start(self) -> HttpsReceiver:
         """Serve in the background."""
-        self.thread.start()
+        self.background.start()
         return self
 
     def stop(self) -> None:
         """Stop serving and free the port."""
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=5)
+        self.background.stop()
 
 
 def make_handler(state: ReceiverState) -> type[BaseHTTPRequestHandler]:

@@ -5,7 +5,7 @@ last attempt, and two senders never take the same row."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from flask import Flask
@@ -17,16 +17,15 @@ from kcc.escalation import services as escalation
 from kcc.exceptions import ValidationFailed
 from kcc.extensions import db
 from kcc.faq import editorial
-from kcc.faq.models import ClusterRun, QuestionCluster
 from kcc.insight.signals import detect_signals
 from kcc.intake.models import Question
 from kcc.intake.services import ContactInput, QuestionInput, register_question
-from kcc.localtime import LOCAL_TIMEZONE
 from kcc.webhooks import delivery
 from kcc.webhooks.events import WebhookEvent
 from kcc.webhooks.models import WebhookDelivery, WebhookEndpoint
 from kcc.webhooks.services import EndpointInput, create_endpoint, emit_event
 from kcc.webhooks.signing import verify_signature
+from tests.insight.test_signals import plant_growing_cluster
 from tests.webhooks.conftest import Region, RegisterEndpoint
 from tests.webhooks.receiver import HttpsReceiver
 
@@ -167,7 +166,7 @@ def test_escalating_answering_publishing_and_signals_each_make_their_event(
         editorial.take_action(
             entry.id, "publish", user=users["analyst"], seen_version=entry.version, now=NOW
         )
-        plant_growing_cluster(region.oekraine)
+        plant_growing_cluster(region.oekraine, date(2026, 3, 2))
         report = detect_signals(region.oekraine, date(2026, 3, 2), now=NOW, notify=False)
         assert report.created >= 1
         # Detecting the same day again updates the signals: nothing new, no new event.
@@ -197,29 +196,6 @@ def test_escalating_answering_publishing_and_signals_each_make_their_event(
     signal = next(row for row in deliveries(app) if row["event"] == "signal.raised")
     assert "[NAAM]" not in signal["body"]  # the signal's explanation quotes question text
     assert send(app, NOW).delivered == len(events)
-
-
-def plant_growing_cluster(crisis_id: int) -> None:
-    """A cluster that grew from 4 to 30 questions in a week: a signal on 2 March 2026."""
-    end = datetime.combine(date(2026, 3, 2), time(18), tzinfo=LOCAL_TIMEZONE).astimezone(UTC)
-    run = ClusterRun(
-        crisis_id=crisis_id,
-        period_start=end - timedelta(days=14),
-        period_end=end,
-        days=14,
-        created_at=end,
-    )
-    run.clusters.append(
-        QuestionCluster(
-            label=0,
-            size=34,
-            this_week=30,
-            last_week=4,
-            representative_text="Wanneer komt het leefgeld van [NAAM]?",
-        )
-    )
-    db.session.add(run)
-    db.session.commit()
 
 
 def test_a_server_error_is_retried_at_the_back_off_time(
