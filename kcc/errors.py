@@ -124,3 +124,19 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(OperationalError, handle_database_unavailable)
     app.register_error_handler(InterfaceError, handle_database_unavailable)
     app.register_error_handler(Exception, handle_unexpected_error)
+    # Registered after Flask-SQLAlchemy's own teardown, so it runs before it.
+    app.teardown_appcontext(release_session_without_database)
+
+
+def release_session_without_database(error: BaseException | None) -> None:
+    """End the request's session; when the database went away, drop its connection instead.
+
+    Closing a session rolls back, and a ROLLBACK on a connection the server closed raises
+    during teardown, after every error handler: gunicorn then answered a bare 500 to a
+    request that had already been answered 503 (seen in the crash test).
+    """
+    try:
+        db.session.remove()
+    except DBAPIError:
+        db.session.invalidate()  # the connection is gone: discard it without a ROLLBACK
+        db.session.remove()
