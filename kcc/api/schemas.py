@@ -7,7 +7,7 @@ from typing import Any
 
 from kcc.intake.models import Question
 from kcc.intake.services import ContactInput, QuestionInput
-from kcc.reference import services as reference_services
+from kcc.reference import cache as reference_cache
 from kcc.reference.models import Crisis
 
 # Service field names, as the API calls them.
@@ -70,10 +70,10 @@ def check_shape(body: Any) -> None:
 def resolve_codes(body: dict[str, Any]) -> tuple[int, int, dict[str, list[str]]]:
     """Municipality and crisis ids from their codes, and errors for unknown or missing ones."""
     errors: dict[str, list[str]] = {}
-    municipality = reference_services.find_municipality_by_cbs_code(body.get("municipality") or "")
+    municipality = reference_cache.municipality_by_code(body.get("municipality") or "")
     if municipality is None:
         errors["municipality"] = ["Onbekende gemeente: geef een CBS-code, bijvoorbeeld GM0402."]
-    crisis = reference_services.find_crisis_by_code(body.get("crisis") or "")
+    crisis = reference_cache.crisis_by_code(body.get("crisis") or "")
     if crisis is None:
         errors["crisis"] = ["Onbekende crisis: geef de code, bijvoorbeeld oekraine."]
     return (
@@ -132,13 +132,16 @@ def question_json(question: Question, *, include_personal_data: bool) -> dict[st
         "received_at": question.received_at.isoformat(),
         "channel": question.channel,
         "caller_type": question.caller_type,
-        "municipality": question.municipality.cbs_code,
-        "crisis": question.crisis.code,
+        # From the reference snapshot: a list of questions does not load these per row.
+        "municipality": reference_cache.municipality_ref(question.municipality_id).cbs_code,  # type: ignore[union-attr]
+        "crisis": reference_cache.crisis_ref(question.crisis_id).code,  # type: ignore[union-attr]
         "text": question.text if include_personal_data else question.text_masked,
         "answer": question.answer if include_personal_data else question.answer_masked,
         "status": question.status,
         "escalate": question.is_escalated,
-        "topic": question.topic.code if question.topic else None,
+        "topic": reference_cache.topic_ref(question.topic_id).code  # type: ignore[union-attr]
+        if question.topic_id
+        else None,
         "topic_confidence": question.topic_confidence,
         "sentiment": question.sentiment,
         "sentiment_confidence": question.sentiment_confidence,

@@ -8,7 +8,6 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
-from sqlalchemy import inspect
 from sqlalchemy.exc import DBAPIError
 from werkzeug.routing import IntegerConverter, Map
 
@@ -35,9 +34,9 @@ from kcc.api.schemas import (
     submission_token_for,
 )
 from kcc.auth.models import User
-from kcc.auth.services import find_user_by_token
+from kcc.auth.services import TokenHolder, find_token_holder
 from kcc.exceptions import NotFound, ValidationFailed
-from kcc.extensions import csrf, db
+from kcc.extensions import csrf, db, keeping_loaded_state
 from kcc.governance.audit import record_and_commit
 from kcc.governance.models import AuditAction
 from kcc.intake import queries, services
@@ -81,14 +80,14 @@ def api_permission_required(permission: Permission) -> Callable[[F], F]:
         @wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Any:
             token = bearer_token()
-            user = find_user_by_token(token) if token else None
-            if user is None:
+            holder = find_token_holder(token) if token else None
+            if holder is None:
                 response = jsonify({"errors": {"": ["Geef een geldig API-token mee."]}})
                 response.headers["WWW-Authenticate"] = 'Bearer realm="kcc"'
                 return response, 401
-            if not role_has_permission(user.role, permission):
+            if not role_has_permission(holder.role, permission):
                 return error_response(403, {"": ["Dit token heeft geen recht op deze handeling."]})
-            g.api_user = user
+            g.api_caller = holder
             return view(*args, **kwargs)
 
         mark_permission(guarded, permission)
@@ -97,13 +96,18 @@ def api_permission_required(permission: Permission) -> Callable[[F], F]:
     return decorator
 
 
+def api_caller() -> TokenHolder:
+    """Who this request's token belongs to (id, name and role, without a query)."""
+    return g.api_caller  # type: ignore[no-any-return]
+
+
 def api_user() -> User:
-    """The user whose token authorised this request."""
-    return g.api_user  # type: ignore[no-any-return]
+    """The user whose token authorised this request, for services that take a User."""
+    return db.session.get_one(User, api_caller().user_id)
 
 
 def may_see_personal_data() -> bool:
-    return role_has_permission(api_user().role, Permission.VIEW_PERSONAL_DATA)
+    return role_has_permission(api_caller().role, Permission.VIEW_PERSONAL_DATA)
 
 
 @bp.post("/questions")
@@ -149,18 +153,18 @@ def create_question() -> tuple[Response, int]:
     except BadRequest as error:
         return error_response(400, error.errors)
     municipality_id, crisis_id, code_errors = resolve_codes(body)
-    token = submission_token_for(api_user().id, request.headers.get("Idempotency-Key"))
+    token = submission_token_for(api_caller().user_id, request.headers.get("Idempotency-Key"))
     data = question_input_from(body, municipality_id, crisis_id, token)
     try:
-        registration = services.register_question(data, user_id=api_user().id)
+        # The answer shows what was just stored: no need to read it back after the commit.
+        with keeping_loaded_state():
+            registration = services.register_question(data, user_id=api_caller().user_id)
     except ValidationFailed as error:
         return error_response(422, {**api_errors(error.errors), **code_errors})
     except DBAPIError:
         db.session.rollback()
         return error_response(503, {"": ["Opslaan lukte niet door een storing; probeer opnieuw."]})
-    # Read back with its reference data in one query (the commit expired every attribute);
-    # the id comes from the identity map, since reading `.id` would be a query of its own.
-    question = services.get_question(inspect(registration.question).identity[0])
+    question = registration.question
     response = jsonify(question_json(question, include_personal_data=may_see_personal_data()))
     response.headers["Location"] = url_for("api.get_question", question_id=question.id)
     return response, 201 if registration.created else 200

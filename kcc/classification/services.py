@@ -21,7 +21,7 @@ from typing import TextIO
 
 import sklearn
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 
 from kcc.classification.models import ModelKind, ModelVersion, Sentiment
 from kcc.escalation.models import Escalation
@@ -32,7 +32,7 @@ from kcc.governance.models import AuditAction
 from kcc.intake.models import Question, QuestionEvent, QuestionEventKind
 from kcc.memory import exempt_long_lived_objects_from_collection
 from kcc.nlp import store
-from kcc.nlp.classifier import Labeller, Prediction, TextClassifier
+from kcc.nlp.classifier import Labeller, TextClassifier
 from kcc.nlp.coldstart import ColdStartSuggester
 from kcc.nlp.training import (
     LabelledText,
@@ -46,6 +46,7 @@ from kcc.nlp.training import (
 )
 from kcc.privacy.masking import mask_personal_data
 from kcc.privacy.spreadsheet import spreadsheet_safe
+from kcc.reference import cache as reference_cache
 from kcc.reference.models import Crisis, Topic
 
 # A crisis without shipped data gets a trained topic model once people confirmed this many
@@ -201,7 +202,7 @@ def activate_version(version_id: int, *, now: datetime | None = None) -> ModelVe
     return version
 
 
-def load_classifier(version: ModelVersion) -> TextClassifier:
+def load_classifier(version: ModelVersion | ActiveModel) -> TextClassifier:
     """The classifier of a version, loaded once per process after its checksum is verified."""
     cache = classifier_cache()
     loaded = cache.loaded.get(version.id)
@@ -412,30 +413,54 @@ def cold_start_for(crisis_id: int) -> ColdStartSuggester | None:
     return cache.cold_start[key]
 
 
-def predict_topic(crisis_id: int, masked_text: str) -> tuple[Prediction | None, int | None]:
-    """The topic prediction and the model version that made it (None for cold start)."""
-    version = active_version(ModelKind.TOPIC, crisis_id)
-    if version is not None:
-        return load_classifier(version).predict_one(masked_text), version.id
-    cold_start = cold_start_for(crisis_id)
-    return (cold_start.predict_one(masked_text) if cold_start else None), None
+@dataclass(frozen=True)
+class ActiveModel:
+    """What loading an active model version takes (versions never change once written)."""
+
+    id: int
+    file_name: str
+    sha256: str
 
 
-def topic_id_for(crisis_id: int, code: str) -> int | None:
-    """The id of the crisis's topic with this code."""
-    return db.session.execute(
-        select(Topic.id).where(Topic.crisis_id == crisis_id, Topic.code == code)
-    ).scalar_one_or_none()
+def active_models(crisis_id: int) -> tuple[ActiveModel | None, ActiveModel | None]:
+    """The crisis's active topic model and the active sentiment model, in one plain query.
+
+    Asked on every registration and suggestion: the database stays the one place that says
+    which version is active (an activation on one app server counts on all at once), but as
+    one row query instead of two ORM loads.
+    """
+    rows = db.session.execute(
+        select(ModelVersion.id, ModelVersion.kind, ModelVersion.file_name, ModelVersion.sha256)
+        .where(ModelVersion.is_active)
+        .where(
+            or_(
+                and_(
+                    ModelVersion.kind == ModelKind.TOPIC.value,
+                    ModelVersion.crisis_id == crisis_id,
+                ),
+                and_(
+                    ModelVersion.kind == ModelKind.SENTIMENT.value,
+                    ModelVersion.crisis_id.is_(None),
+                ),
+            )
+        )
+    )
+    found = {kind: ActiveModel(id_, file_name, sha256) for id_, kind, file_name, sha256 in rows}
+    return found.get(ModelKind.TOPIC.value), found.get(ModelKind.SENTIMENT.value)
 
 
 def classify(crisis_id: int, masked_text: str) -> Classification:
     """Topic and sentiment for a masked question text, with the versions that gave them."""
-    topic, topic_model_id = predict_topic(crisis_id, masked_text)
-    sentiment_version = active_version(ModelKind.SENTIMENT, None)
+    topic_version, sentiment_version = active_models(crisis_id)
+    topic_labeller = (
+        load_classifier(topic_version) if topic_version is not None else cold_start_for(crisis_id)
+    )
+    topic = topic_labeller.predict_one(masked_text) if topic_labeller else None
+    topic_model_id = topic_version.id if topic_version else None
     sentiment = (
         load_classifier(sentiment_version).predict_one(masked_text) if sentiment_version else None
     )
-    topic_id = topic_id_for(crisis_id, topic.label) if topic else None
+    topic_id = reference_cache.topic_id_by_code(crisis_id, topic.label) if topic else None
     return Classification(
         topic_id=topic_id,
         topic_confidence=round(topic.confidence, 4) if topic else None,

@@ -20,7 +20,7 @@ from kcc.escalation.models import Escalation, EscalationState, EscalationStep, P
 from kcc.escalation.routing import suggest_department
 from kcc.extensions import db
 from kcc.intake.models import CallerType, Question
-from kcc.reference.models import Crisis, Topic
+from kcc.reference import cache as reference_cache
 
 # An urgent item (spoed) is answered the same working day, whatever the crisis's target.
 URGENT_RESPONSE_HOURS = 4.0
@@ -62,7 +62,7 @@ def working_calendar(config: Mapping[str, Any]) -> WorkingCalendar:
 def response_hours_for(question: Question, priority: Priority) -> float:
     """The topic's service level if it has one, else the crisis's; urgent items are capped."""
     # By id, not relationship: intake calls this before the new question is flushed.
-    hours = db.session.get(Crisis, question.crisis_id).response_hours  # type: ignore[union-attr]
+    hours = reference_cache.crisis_ref(question.crisis_id).response_hours  # type: ignore[union-attr]
     topic = topic_of(question)
     if topic is not None and topic.response_hours:
         hours = topic.response_hours
@@ -133,9 +133,9 @@ def route_new_escalation(escalation: Escalation, question: Question) -> None:
         escalation.suggestion_confidence = suggestion.confidence
 
 
-def topic_of(question: Question) -> Topic | None:
+def topic_of(question: Question) -> reference_cache.TopicRef | None:
     """The question's topic, also before the question is flushed."""
-    return db.session.get(Topic, question.topic_id) if question.topic_id else None
+    return reference_cache.topic_ref(question.topic_id) if question.topic_id else None
 
 
 def opening_detail(decision: PriorityDecision, reason: str) -> str:

@@ -15,9 +15,9 @@ def acting_user() -> tuple[int | None, str]:
     """The logged-in user (or the API token's user) of this request, if any."""
     if not has_request_context():
         return None, ""
-    api_user = g.get("api_user")
-    if api_user is not None:
-        return api_user.id, api_user.username
+    api_caller = g.get("api_caller")
+    if api_caller is not None:
+        return api_caller.user_id, api_caller.username
     if current_user and current_user.is_authenticated:
         return current_user.id, current_user.username
     return None, ""

@@ -35,7 +35,7 @@ from kcc.intake.models import (
 from kcc.localtime import to_local
 from kcc.nlp.store import ModelStoreError
 from kcc.privacy.masking import mask_personal_data
-from kcc.reference.models import Crisis, Municipality, Topic
+from kcc.reference import cache as reference_cache
 from kcc.webhooks.events import WebhookEvent
 from kcc.webhooks.services import emit_event
 
@@ -132,16 +132,16 @@ def question_rule_violations(data: QuestionInput) -> Iterator[tuple[str, str]]:
         yield "text", f"De vraag is te lang: maximaal {MAX_QUESTION_LENGTH} tekens."
     if len(data.answer) > MAX_ANSWER_LENGTH:
         yield "answer", f"Het antwoord is te lang: maximaal {MAX_ANSWER_LENGTH} tekens."
-    municipality = db.session.get(Municipality, data.municipality_id)
+    municipality = reference_cache.municipality_ref(data.municipality_id)
     if municipality is None or not municipality.is_active:
         yield "municipality_id", "Kies een gemeente uit de lijst."
-    crisis = db.session.get(Crisis, data.crisis_id)
+    crisis = reference_cache.crisis_ref(data.crisis_id)
     if crisis is None or not crisis.is_active:
         yield "crisis_id", "Kies een actieve crisis."
     if data.answer_source_kind and data.answer_source_kind not in {s.value for s in AnswerSource}:
         yield "answer", "Onbekende bron van het antwoord."
     if data.topic_id is not None:
-        topic = db.session.get(Topic, data.topic_id)
+        topic = reference_cache.topic_ref(data.topic_id)
         if topic is None or topic.crisis_id != data.crisis_id:
             yield "topic_id", "Kies een onderwerp van de gekozen crisis."
     if data.sentiment and data.sentiment not in {s.value for s in Sentiment}:
@@ -214,11 +214,17 @@ def register_question(
     data: QuestionInput, *, user_id: int | None, now: datetime | None = None
 ) -> Registration:
     """Validate and store one question; a repeated submit returns the first one unchanged."""
-    if data.submission_token:
-        earlier = find_by_submission_token(data.submission_token)
+    # A repeated submit is rare: the unique submission token catches it at the insert (below),
+    # instead of a lookup before every registration.
+    try:
+        validate_question(data)
+    except ValidationFailed:
+        # The first submit was valid; what changed since (a municipality switched off) must
+        # not turn its retry into an error.
+        earlier = find_by_submission_token(data.submission_token) if data.submission_token else None
         if earlier is not None:
             return Registration(earlier, created=False)
-    validate_question(data)
+        raise
     now = now or utcnow()
     answer = data.answer.strip()
     question = Question(
@@ -247,6 +253,8 @@ def register_question(
     if must_answer and data.contact is not None and not data.contact.is_empty:
         question.contact = build_contact(data.contact)
         question.contact.created_at = now
+    else:
+        question.contact = None  # known to be none: showing the new record needs no query
     question.events.append(
         QuestionEvent(at=now, user_id=user_id, kind=QuestionEventKind.REGISTERED.value)
     )
@@ -285,7 +293,7 @@ def register_question(
             emit_event(WebhookEvent.QUESTION_ESCALATED, question.escalation, now=now)
         db.session.commit()
     except IntegrityError:
-        # Two submits of one form raced each other: the other one won, return its record.
+        # A repeat of an earlier submit (a retry, or two submits racing): return its record.
         db.session.rollback()
         if data.submission_token:
             earlier = find_by_submission_token(data.submission_token)

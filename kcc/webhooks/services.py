@@ -231,10 +231,15 @@ def list_deliveries(endpoint_id: int, page: int, per_page: int = 50) -> Any:
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
-def subscribed_endpoints(event: WebhookEvent) -> list[WebhookEndpoint]:
-    """The active endpoints that receive this event (endpoints are few: filter in Python)."""
-    active = db.session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.is_active))
-    return [endpoint for endpoint in active if event.value in endpoint.event_codes]
+def subscribed_endpoint_ids(event: WebhookEvent) -> list[int]:
+    """The active endpoints that receive this event (endpoints are few: filter in Python).
+
+    Asked on every registration: two plain columns, not the endpoints as ORM objects.
+    """
+    active = db.session.execute(
+        select(WebhookEndpoint.id, WebhookEndpoint.events).where(WebhookEndpoint.is_active)
+    )
+    return [endpoint_id for endpoint_id, events in active if event.value in events.split(",")]
 
 
 def payload_body(event: WebhookEvent, data: dict[str, Any], *, event_id: str, now: datetime) -> str:
@@ -254,23 +259,23 @@ def emit_event(
     """
     now = now or utcnow()
     with db.session.no_autoflush:
-        endpoints = subscribed_endpoints(event)
-        if not endpoints:
+        endpoint_ids = subscribed_endpoint_ids(event)
+        if not endpoint_ids:
             return []
         data = DATA_BUILDERS[event](subject, db.session)
     body = payload_body(event, data, event_id=str(uuid.uuid4()), now=now)
-    deliveries = [new_delivery(endpoint, event, body, now) for endpoint in endpoints]
+    deliveries = [new_delivery(endpoint_id, event, body, now) for endpoint_id in endpoint_ids]
     db.session.add_all(deliveries)
     return deliveries
 
 
 def new_delivery(
-    endpoint: WebhookEndpoint, event: WebhookEvent, body: str, now: datetime
+    endpoint_id: int, event: WebhookEvent, body: str, now: datetime
 ) -> WebhookDelivery:
     """A waiting delivery of one body to one endpoint, due at once."""
     return WebhookDelivery(
         public_id=str(uuid.uuid4()),
-        endpoint_id=endpoint.id,
+        endpoint_id=endpoint_id,
         event=event.value,
         body=body,
         status=DeliveryStatus.WAITING,

@@ -7,7 +7,7 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy import select
 
 from kcc.auth.models import ApiToken, User
-from kcc.auth.services import find_user_by_token
+from kcc.auth.services import find_token_holder
 from kcc.extensions import db
 
 
@@ -78,9 +78,9 @@ def test_create_token_prints_a_token_that_is_stored_only_hashed(
     with app.app_context():
         stored = db.session.execute(select(ApiToken)).scalar_one()
         assert stored.token_hash != token and token not in stored.token_hash
-        user = find_user_by_token(token)
-        assert user is not None and user.username == "agent"
-        assert find_user_by_token(token + "x") is None
+        holder = find_token_holder(token)
+        assert holder is not None and holder.username == "agent"
+        assert find_token_holder(token + "x") is None
 
 
 def test_create_token_for_an_unknown_user_fails(runner: FlaskCliRunner, app: Flask) -> None:
