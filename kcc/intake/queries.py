@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, literal_column, or_, select, text
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import QueryableAttribute, selectinload
 
 from kcc.extensions import db, utcnow
 from kcc.intake.contact_rules import is_valid_email, normalise_email, normalise_phone
@@ -170,8 +172,17 @@ def count_capped(
     return min(total, COUNT_CAP), total > COUNT_CAP
 
 
-def search_questions(criteria: SearchCriteria, *, page: int = 1) -> SearchPage:
-    """Return one page of matching questions, newest first."""
+# What a list page shows of each question besides its own columns.
+PAGE_RELATIONS = (Question.municipality, Question.crisis, Question.topic)
+
+
+def search_questions(
+    criteria: SearchCriteria,
+    *,
+    page: int = 1,
+    load: Sequence[QueryableAttribute[Any]] = PAGE_RELATIONS,
+) -> SearchPage:
+    """Return one page of matching questions, newest first, with the `load` relations."""
     words = WORD.findall(criteria.text)[:12]
     query = filtered_questions(criteria, words)
     total, capped = count_capped(query, criteria, words)
@@ -180,11 +191,7 @@ def search_questions(criteria: SearchCriteria, *, page: int = 1) -> SearchPage:
             newest_first(query)
             .limit(PER_PAGE)
             .offset((page - 1) * PER_PAGE)
-            .options(
-                selectinload(Question.municipality),
-                selectinload(Question.crisis),
-                selectinload(Question.topic),
-            )
+            .options(*(selectinload(relation) for relation in load))
         ).scalars()
     )
     return SearchPage(items=items, total=total, page=page, total_is_capped=capped)

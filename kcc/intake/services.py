@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -277,10 +277,17 @@ def register_question(
                 detail=f"Gekoppeld aan een eerdere vraag (id {data.related_question_id}).",
             )
         )
+    reserved_id = reserve_question_id()
+    if reserved_id is not None:
+        question.id = reserved_id
+        question.reference = format_reference(reserved_id, to_local(question.received_at).year)
     db.session.add(question)
     try:
-        db.session.flush()
-        question.reference = format_reference(question.id, to_local(question.received_at).year)
+        if reserved_id is None:
+            db.session.flush()  # the id, and from it the reference (stored by an UPDATE)
+            question.reference = format_reference(question.id, to_local(question.received_at).year)
+        elif data.needs_contact:
+            db.session.flush()  # the work item's id, which its webhook event names
         record_event(
             AuditAction.QUESTION_REGISTERED,
             object_type="question",
@@ -301,6 +308,19 @@ def register_question(
                 return Registration(earlier, created=False)
         raise
     return Registration(question, created=True)
+
+
+def reserve_question_id() -> int | None:
+    """The next question id from PostgreSQL's sequence, so the reference (which shows the id)
+    goes into the INSERT itself; SQLite has no sequence: None, the insert assigns the id.
+
+    One cheap round trip instead of a second flush with an UPDATE of the new row.
+    """
+    if db.session.get_bind().dialect.name != "postgresql":
+        return None
+    return db.session.execute(
+        text("SELECT nextval(pg_get_serial_sequence('question', 'id'))")
+    ).scalar_one()
 
 
 def label_question(
