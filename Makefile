@@ -84,9 +84,12 @@ BENCHMARKS := bench/masking.py bench/masking_quality.py bench/masking_independen
 	bench/classifier.py bench/intake.py \
 	bench/escalation_queue.py bench/claims.py bench/clustering.py bench/faq_public.py \
 	bench/dashboard.py bench/spikes.py bench/import_questions.py bench/load.py
-# faq_public.py loads the production server with wrk (Debian package).
+# faq_public.py loads the production server with wrk (Debian package); load.py puts nginx in
+# front (its own configuration and port: a system nginx, if one starts, does not matter).
 bench: $(VENV)/.installed-app
 	command -v wrk >/dev/null || apt-get install -y wrk
+	command -v nginx >/dev/null || test -x /usr/sbin/nginx \
+		|| apt-get install -y --no-install-recommends nginx
 	for script in $(BENCHMARKS); do $(BIN)/python $$script || exit 1; done
 
 bench-data: $(VENV)/.installed-app

@@ -165,12 +165,20 @@ def process_tree_cpu_seconds(root_pid: int) -> float:
 
 
 def run_wrk(
-    label: str, url: str, server_pid: int, connections: int, seconds: int, headers: list[str]
+    label: str,
+    url: str,
+    server_pid: int,
+    connections: int,
+    seconds: int,
+    headers: list[str],
+    script: Path | None = None,
 ) -> LoadResult:
-    """Load the URL with wrk (one thread) and read its report."""
+    """Load the URL with wrk (one thread, optionally a Lua script) and read its report."""
     arguments = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
     for header in headers:
         arguments += ["-H", header]
+    if script is not None:
+        arguments += ["-s", str(script)]
     server_before = process_tree_cpu_seconds(server_pid)
     own_before = os.times()
     started = time.monotonic()

@@ -2,13 +2,21 @@
 the public reading the FAQ, against gunicorn on PostgreSQL, for a fixed time.
 
 Run: .venv/bin/python bench/load.py [--seconds 30] [--clients 50] [--coordinators 4]
-         [--faq-connections 8] [--workers 2] [--threads 4] [--crash]
+         [--faq-rate 1500] [--faq-connections 8] [--workers 3] [--threads 1] [--crash] [--no-proxy]
 
 Everything is the run's own and runs on 127.0.0.1: a fresh PostgreSQL cluster in a temporary
 folder (PostgreSQL's durable defaults: fsync and synchronous commit on), the real migrations,
 demo seeding, the shipped models trained and activated, 100 published FAQ entries, one API token
 per simulated agent and coordinator; then gunicorn with kcc's production settings
-(kcc/operations/gunicorn_conf.py).
+(kcc/operations/gunicorn_conf.py) and, as production runs it, nginx in front
+(bench/nginx_front.py, KCC_TRUSTED_PROXIES=1). Every request of the run goes through nginx
+(only gunicorn's readiness poll at start goes to it directly); nginx passes everything to
+gunicorn uncached except the public FAQ under /faq/, which it answers from a micro-cache of one
+second (one to two in practice: nginx counts whole seconds). --no-proxy sends everything to
+gunicorn directly instead. The report names the path measured and how many FAQ responses
+nginx took from gunicorn rather than from its cache. Needs wrk and nginx (Debian: `apt-get
+install -y wrk`, `apt-get install -y --no-install-recommends nginx`); without nginx the script
+says so and stops unless --no-proxy is given.
 
 Load: --clients agents in threads of this process, each registering questions one after another
 through POST /api/v1/questions with its own Idempotency-Key (one in five escalated with a phone
@@ -22,8 +30,10 @@ Then the bare insert: as many rows as were acknowledged, the same column values,
 row per transaction through SQLAlchemy on one connection, and the ratio of the two rates.
 
 --crash adds disruptions to the same run: kill -9 of one gunicorn worker, kill -9 of the whole
-app server (master and workers; restarted as a process manager would), and an immediate stop of
-PostgreSQL (a crash: recovery from the WAL on start). It reports how long each took to recover.
+app server (master and workers; restarted as a process manager would, on the same port behind
+the same nginx, which answers 502 meanwhile and keeps serving the FAQ from its cache), and an
+immediate stop of PostgreSQL (a crash: recovery from the WAL on start). It reports how long
+each took to recover.
 
 The load generator shares the machine's two cores with the server and the database: the CPU each
 took is printed beside the figures. Targets: >= 300 registrations/s with 50 clients, p99 <= 250
@@ -33,12 +43,14 @@ ms, zero lost or duplicated; FAQ >= 1,000 requests/s while registrations run.
 from __future__ import annotations
 
 import argparse
-import json
+import math
 import os
 import sys
 import tempfile
 import threading
 import time
+from collections import Counter
+from contextlib import nullcontext
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -57,6 +69,15 @@ from bench.load_harness import (  # noqa: E402
     production_environment,
     run_clients,
     seed,
+    server_error_kinds,
+)
+from bench.nginx_front import (  # noqa: E402
+    FAQ_CACHE_LABEL,
+    INSTALL_HINT,
+    SERVED_FROM_CACHE,
+    nginx_binary,
+    nginx_front,
+    probe_micro_cache,
 )
 
 TARGET_REGISTRATIONS_PER_SECOND = 300
@@ -118,21 +139,19 @@ def crash_plan(
     ]
 
 
-def report_server_errors(log: Path) -> None:
-    """Print each kind of error gunicorn's log holds (a 500 must be explained)."""
-    kinds: dict[str, int] = {}
-    for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
-        if '"level": "ERROR"' not in line:
-            continue
-        try:
-            entry = json.loads(line)
-        except ValueError:
-            continue
-        last = (entry.get("exception") or "").strip().splitlines()[-1:] or [""]
-        key = f"{entry.get('message')}: {last[0][:160]}"
-        kinds[key] = kinds.get(key, 0) + 1
-    for key, count in sorted(kinds.items(), key=lambda item: -item[1]):
-        print(f"Server log, {count} x ERROR {key}")
+def print_cache_statuses(statuses: Counter[str]) -> None:
+    """How many FAQ responses nginx served from its cache and how many came from gunicorn."""
+    total = sum(statuses.values())
+    if not total:
+        return
+    # "-": nginx did not look at the cache (a POST such as a vote).
+    from_app = total - sum(statuses[status] for status in SERVED_FROM_CACHE)
+    summary = ", ".join(f"{status} {count:,}" for status, count in statuses.most_common())
+    print(
+        f"FAQ responses through nginx: {total:,} ({summary}); {from_app:,} "
+        f"({from_app / total:.2%}) came from gunicorn, plus a background refresh per page "
+        "about every two seconds"
+    )
 
 
 def print_report(
@@ -198,6 +217,29 @@ def print_report(
     return met
 
 
+# A paced connection sends its next request this long after the previous answer.
+FAQ_PACE_MS = 10
+
+
+def faq_load(options: argparse.Namespace, folder: Path) -> tuple[int, Path | None, str]:
+    """wrk's connections, its pacing script (None: flat out) and a label for the report.
+
+    The public's reading is offered at a fixed rate, like residents opening the page, rather
+    than as fast as wrk can: flat out, wrk and nginx take half a core from the registrations
+    for far more than the target (6,905 requests/s in a 30 s run).
+    """
+    if not options.faq_rate:
+        return options.faq_connections, None, f"{options.faq_connections} connections, flat out"
+    connections = max(1, math.ceil(options.faq_rate * FAQ_PACE_MS / 1000))
+    script = folder / "pace.lua"
+    script.write_text(f"function delay()\n  return {FAQ_PACE_MS}\nend\n", encoding="utf-8")
+    label = (
+        f"offered at most {connections * 1000 // FAQ_PACE_MS:,}/s "
+        f"({connections} connections, one request per {FAQ_PACE_MS} ms each)"
+    )
+    return connections, script, label
+
+
 def main() -> int:
     """Set up, load (and crash), check, report."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -205,10 +247,28 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--coordinators", type=int, default=4)
     parser.add_argument("--faq-connections", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument(
+        "--faq-rate",
+        type=int,
+        default=1_500,
+        help="FAQ requests/s the public offers (paced by wrk); 0: as fast as "
+        "--faq-connections connections can read",
+    )
+    # Behind nginx, which buffers slow clients, one request per process does best here:
+    # 3 x 1 measured 156 registrations/s (p99 324 ms), 2 x 4 threads 134/s (p99 463 ms).
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--crash", action="store_true")
+    parser.add_argument(
+        "--no-proxy",
+        dest="proxy",
+        action="store_false",
+        help="send every request to gunicorn directly, without nginx in front",
+    )
     options = parser.parse_args()
+    if options.proxy and nginx_binary() is None:
+        print(f"{INSTALL_HINT} (or run with --no-proxy)")
+        return 2
     with tempfile.TemporaryDirectory(prefix="kcc-load-") as folder_name:
         folder = Path(folder_name)
         with postgres_cluster() as cluster:
@@ -217,6 +277,8 @@ def main() -> int:
                 folder / "instance",
                 WEB_CONCURRENCY=str(options.workers),
                 KCC_THREADS=str(options.threads),
+                # Behind nginx, as docs/operations.md tells production to set it.
+                **({"KCC_TRUSTED_PROXIES": "1"} if options.proxy else {}),
             )
             started = time.perf_counter()
             seeded = seed(
@@ -227,66 +289,98 @@ def main() -> int:
             )
             print(f"Database prepared in {time.perf_counter() - started:.1f} s")
             server = AppServer(environment, free_port(), folder / "gunicorn.log")
-            server.start()
+            server.start()  # waits for /readyz on gunicorn itself
+            front = None
             try:
-                # Warm up: every worker loads its models and fills its caches.
-                warm_up, _ = run_clients(
-                    server, seeded, seconds=WARM_UP_SECONDS, agents=8, prefix="warmup"
+                proxy = (
+                    nginx_front(server.port, folder / "nginx") if options.proxy else nullcontext()
                 )
-                faq_result: list[LoadResult] = []
-                faq_thread = threading.Thread(
-                    target=lambda: faq_result.append(
-                        run_wrk(
-                            f"{options.faq_connections} connections",
-                            server.url(f"/faq/{CRISIS}/"),
-                            server.process.pid,  # type: ignore[union-attr]
-                            options.faq_connections,
-                            int(options.seconds),
-                            [],
+                with proxy as front:
+                    # Every client, wrk included, goes through nginx when it runs.
+                    entry = front or server
+                    faq_url = entry.url(f"/faq/{CRISIS}/")
+                    if front is None:
+                        print("Path measured: every request directly to gunicorn (--no-proxy)")
+                    else:
+                        print(
+                            f"Path measured: every request through nginx on 127.0.0.1:"
+                            f"{front.port} to gunicorn; FAQ via {FAQ_CACHE_LABEL}"
                         )
-                    ),
-                    daemon=True,
-                )
-                load_before = os.getloadavg()[0]
-                own_before = os.times()
-                server_before = process_tree_cpu_seconds(server.process.pid)  # type: ignore[union-attr]
-                database_before = process_tree_cpu_seconds(postmaster_pid(cluster))
-                begun = time.monotonic()
-                if options.faq_connections:
-                    faq_thread.start()
-                disruptions = crash_plan(server, cluster, options.seconds) if options.crash else []
-                ledger, recovery = run_clients(
-                    server,
-                    seeded,
-                    seconds=options.seconds,
-                    agents=options.clients,
-                    coordinators=options.coordinators,
-                    disruptions=disruptions,
-                )
-                faq_thread.join(timeout=options.seconds + 30) if options.faq_connections else None
-                elapsed = time.monotonic() - begun
-                own_after = os.times()
-                cpu = {
-                    "load generator (this process)": (
-                        own_after.user - own_before.user + own_after.system - own_before.system
+                        probe = probe_micro_cache(faq_url)
+                        print(
+                            "X-Cache-Status of /faq/: "
+                            + ", ".join(f"{name} {status}" for name, status in probe.items())
+                        )
+                    # Warm up: every worker loads its models and fills its caches.
+                    warm_up, _ = run_clients(
+                        entry, seeded, seconds=WARM_UP_SECONDS, agents=8, prefix="warmup"
                     )
-                    / elapsed,
-                    "gunicorn": (
-                        process_tree_cpu_seconds(server.process.pid) - server_before  # type: ignore[union-attr]
+                    faq_path = f"via {FAQ_CACHE_LABEL}" if front else "gunicorn directly"
+                    faq_connections, pacing, faq_label = faq_load(options, folder)
+                    faq_result: list[LoadResult] = []
+                    faq_thread = threading.Thread(
+                        target=lambda: faq_result.append(
+                            run_wrk(
+                                f"{faq_label}, {faq_path}",
+                                faq_url,
+                                server.process.pid,  # type: ignore[union-attr]
+                                faq_connections,
+                                int(options.seconds),
+                                [],
+                                pacing,
+                            )
+                        ),
+                        daemon=True,
                     )
-                    / elapsed,
-                    "PostgreSQL": (
-                        process_tree_cpu_seconds(postmaster_pid(cluster)) - database_before
+                    load_before = os.getloadavg()[0]
+                    own_before = os.times()
+                    server_before = process_tree_cpu_seconds(server.process.pid)  # type: ignore[union-attr]
+                    database_before = process_tree_cpu_seconds(postmaster_pid(cluster))
+                    proxy_before = process_tree_cpu_seconds(front.pid) if front else 0.0
+                    begun = time.monotonic()
+                    if options.faq_connections:
+                        faq_thread.start()
+                    disruptions = (
+                        crash_plan(server, cluster, options.seconds) if options.crash else []
                     )
-                    / elapsed,
-                }
-                if options.crash:
-                    cpu = {}  # processes were replaced mid-run: their counters no longer add up
-                if faq_result:
-                    cpu["wrk"] = faq_result[0].load_generator_cores
+                    ledger, recovery = run_clients(
+                        entry,
+                        seeded,
+                        seconds=options.seconds,
+                        agents=options.clients,
+                        coordinators=options.coordinators,
+                        disruptions=disruptions,
+                    )
+                    if options.faq_connections:
+                        faq_thread.join(timeout=options.seconds + 30)
+                    elapsed = time.monotonic() - begun
+                    own_after = os.times()
+                    cpu = {
+                        "load generator (this process)": (
+                            own_after.user - own_before.user + own_after.system - own_before.system
+                        )
+                        / elapsed,
+                        "gunicorn": (
+                            process_tree_cpu_seconds(server.process.pid) - server_before  # type: ignore[union-attr]
+                        )
+                        / elapsed,
+                        "PostgreSQL": (
+                            process_tree_cpu_seconds(postmaster_pid(cluster)) - database_before
+                        )
+                        / elapsed,
+                    }
+                    if front:
+                        cpu["nginx"] = (
+                            process_tree_cpu_seconds(front.pid) - proxy_before
+                        ) / elapsed
+                    if options.crash:
+                        cpu = {}  # processes were replaced mid-run: their counters no longer add up
+                    if faq_result:
+                        cpu["wrk"] = faq_result[0].load_generator_cores
             finally:
                 server.stop()
-            report_server_errors(server.log)
+            for kind, count in server_error_kinds(server.log).items():
+                print(f"Server log, {count} x ERROR {kind}")
             everything = Ledger()
             everything.absorb(ledger)
             everything.absorb(warm_up)
@@ -300,6 +394,9 @@ def main() -> int:
                 recovery,
                 load_before,
             )
+            if front:
+                # nginx has stopped: its log is complete.
+                print_cache_statuses(front.faq_cache_statuses())
             rows = min(verdict.acknowledged, 5_000)
             bare = bare_insert_rate(cluster.url, rows)
             registrations = len(ledger.acknowledged) / options.seconds

@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = PROJECT_ROOT / ".venv" / "bin" / "gunicorn"
@@ -266,6 +267,14 @@ def seed(
 # --- the app server ---------------------------------------------------------------------------
 
 
+class Endpoint(Protocol):
+    """Where clients send their requests: the app server itself or a proxy in front of it."""
+
+    def url(self, path: str) -> str:
+        """An address there."""
+        ...
+
+
 @dataclass
 class AppServer:
     """gunicorn with kcc's production settings; a process manager's restart is start() again."""
@@ -428,7 +437,7 @@ def registration_body(generator: random.Random, texts: Sequence[str], *, escalat
 
 
 def register_until(
-    server: AppServer,
+    server: Endpoint,
     token: str,
     ledger: Ledger,
     stop: threading.Event,
@@ -475,7 +484,7 @@ def register_until(
             search(server, token, ledger, generator)
 
 
-def search(server: AppServer, token: str, ledger: Ledger, generator: random.Random) -> None:
+def search(server: Endpoint, token: str, ledger: Ledger, generator: random.Random) -> None:
     """An agent searches earlier questions."""
     word = generator.choice(["leefgeld", "school", "opvang", "werk"])
     started = time.perf_counter()
@@ -487,7 +496,7 @@ def search(server: AppServer, token: str, ledger: Ledger, generator: random.Rand
 
 
 def answer_escalations(
-    server: AppServer, token: str, ledger: Ledger, stop: threading.Event, turn: tuple[int, int]
+    server: Endpoint, token: str, ledger: Ledger, stop: threading.Event, turn: tuple[int, int]
 ) -> None:
     """A coordinator: claim an escalated question, record the answer, mark it answered.
 
@@ -525,7 +534,7 @@ def answer_escalations(
                 break
 
 
-def read_faq(server: AppServer, ledger: Ledger, stop: threading.Event) -> None:
+def read_faq(server: Endpoint, ledger: Ledger, stop: threading.Event) -> None:
     """The public reads the crisis's FAQ page, without cookies."""
     while not stop.is_set():
         started = time.perf_counter()
@@ -537,7 +546,7 @@ def read_faq(server: AppServer, ledger: Ledger, stop: threading.Event) -> None:
 
 
 def run_clients(
-    server: AppServer,
+    server: Endpoint,
     seeded: Seeded,
     *,
     seconds: float,
@@ -688,6 +697,23 @@ def check_database(database_url: str, ledger: Ledger) -> Verdict:
         half_written=half_written,
         stored_unacknowledged=len(set(by_token) - acknowledged_tokens),
     )
+
+
+def server_error_kinds(log: Path) -> dict[str, int]:
+    """Each kind of error gunicorn's JSON log holds, most frequent first (a 500 must be
+    explained): the message and the exception's last line."""
+    kinds: dict[str, int] = {}
+    for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+        if '"level": "ERROR"' not in line:
+            continue
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        last = (entry.get("exception") or "").strip().splitlines()[-1:] or [""]
+        key = f"{entry.get('message')}: {last[0][:160]}"
+        kinds[key] = kinds.get(key, 0) + 1
+    return dict(sorted(kinds.items(), key=lambda item: -item[1]))
 
 
 def percentile(values: Sequence[float], share: float) -> float:

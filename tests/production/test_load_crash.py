@@ -27,6 +27,7 @@ from bench.load_harness import (
     request,
     run_clients,
     seed,
+    server_error_kinds,
     wait_until_ready,
 )
 from tests.conftest import is_postgres
@@ -133,7 +134,7 @@ def test_after_kill_9_of_workers_server_and_a_database_crash_nothing_acknowledge
     # A lost connection is a 503 with Retry-After, never a 500; the clients retried and the
     # service came back without anyone restarting it (gunicorn replaced its worker, the pool
     # replaced its connections after PostgreSQL's recovery).
-    assert server_errors(ledger) == {}
+    assert server_errors(ledger) == {}, server_error_kinds(server.log)
     assert recovery["worker"] < 5
     assert recovery["database"] < 15
     assert wait_until_ready(server.url("/readyz"), timeout=10) < 10
