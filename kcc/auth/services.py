@@ -18,6 +18,7 @@ from kcc.exceptions import KccError, NotFound, ValidationFailed
 from kcc.extensions import db, utcnow
 from kcc.governance.audit import record_event
 from kcc.governance.models import AuditAction
+from kcc.local_cache import ChangeWatch, forget, remembered
 
 # NCSC guidance: length beats composition rules; 12 characters is the floor we enforce.
 MINIMUM_PASSWORD_LENGTH = 12
@@ -265,17 +266,55 @@ class TokenHolder:
     role: str
 
 
-def find_token_holder(token: str, *, now: datetime | None = None) -> TokenHolder | None:
-    """Return the enabled user a valid, unrevoked token belongs to, or None.
+@dataclass(frozen=True)
+class StoredToken:
+    """A valid token's row as the API check needs it."""
 
-    One plain query (every API call makes it): loading the token and user as ORM objects, and
-    reloading the user after the request's commit expired it, cost a registration 2-3 ms.
+    token_id: int
+    last_used_at: datetime | None
+    holder: TokenHolder
+
+
+# A disabled user or a revoked token stops working within this many seconds on every app
+# server (at once on the one that made the change): the check runs on every API call.
+TOKEN_CHECK_SECONDS = 1.0
+token_changes = ChangeWatch(ApiToken, User)
+
+
+def find_token_holder(token: str, *, now: datetime | None = None) -> TokenHolder | None:
+    """Return the enabled user a valid, unrevoked token belongs to, or None."""
+    token_hash = hash_token(token)
+    key = ("api-token", token_hash)
+    stored = remembered(
+        token_changes, key, lambda: load_stored_token(token_hash), seconds=TOKEN_CHECK_SECONDS
+    )
+    if stored is None:
+        return None
+    now = now or utcnow()
+    # "Last used" to the minute is all an administrator needs to spot an idle token; writing
+    # it on every call cost each API request a second committed (fsynced) transaction.
+    last_used = stored.last_used_at
+    if last_used is None or now - last_used >= TOKEN_USE_PRECISION:
+        # On the connection, not through the session: this is no change any copy depends on.
+        db.session.connection().execute(
+            update(ApiToken).where(ApiToken.id == stored.token_id).values(last_used_at=now)
+        )
+        db.session.commit()
+        forget(key)
+    return stored.holder
+
+
+def load_stored_token(token_hash: str) -> StoredToken | None:
+    """The valid token with this hash and its enabled user, in one plain query.
+
+    Loading the token and user as ORM objects, and reloading the user after the request's
+    commit expired it, cost a registration 2-3 ms.
     """
     found = db.session.execute(
         select(ApiToken.id, ApiToken.last_used_at, User.id, User.username, User.role)
         .join(User, User.id == ApiToken.user_id)
         .where(
-            ApiToken.token_hash == hash_token(token),
+            ApiToken.token_hash == token_hash,
             ApiToken.revoked_at.is_(None),
             User.is_enabled.is_(True),
         )
@@ -283,13 +322,7 @@ def find_token_holder(token: str, *, now: datetime | None = None) -> TokenHolder
     if found is None:
         return None
     token_id, last_used, user_id, username, role = found
-    now = now or utcnow()
-    # "Last used" to the minute is all an administrator needs to spot an idle token; writing
-    # it on every call cost each API request a second committed (fsynced) transaction.
-    if last_used is None or now - last_used >= TOKEN_USE_PRECISION:
-        db.session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
-        db.session.commit()
-    return TokenHolder(user_id=user_id, username=username, role=role)
+    return StoredToken(token_id, last_used, TokenHolder(user_id, username, role))
 
 
 def set_email_notifications(user: User, *, enabled: bool) -> None:

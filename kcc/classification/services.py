@@ -30,6 +30,7 @@ from kcc.extensions import db, utcnow
 from kcc.governance.audit import record_event
 from kcc.governance.models import AuditAction
 from kcc.intake.models import Question, QuestionEvent, QuestionEventKind
+from kcc.local_cache import ChangeWatch, remembered
 from kcc.memory import exempt_long_lived_objects_from_collection
 from kcc.nlp import store
 from kcc.nlp.classifier import Labeller, TextClassifier
@@ -422,13 +423,24 @@ class ActiveModel:
     sha256: str
 
 
-def active_models(crisis_id: int) -> tuple[ActiveModel | None, ActiveModel | None]:
-    """The crisis's active topic model and the active sentiment model, in one plain query.
+# An activation counts at once on the app server that made it and within this many seconds
+# on the others: the database says which version is active, every registration asks.
+ACTIVE_MODELS_SECONDS = 1.0
+model_changes = ChangeWatch(ModelVersion)
 
-    Asked on every registration and suggestion: the database stays the one place that says
-    which version is active (an activation on one app server counts on all at once), but as
-    one row query instead of two ORM loads.
-    """
+
+def active_models(crisis_id: int) -> tuple[ActiveModel | None, ActiveModel | None]:
+    """The crisis's active topic model and the active sentiment model."""
+    return remembered(
+        model_changes,
+        ("active-models", crisis_id),
+        lambda: load_active_models(crisis_id),
+        seconds=ACTIVE_MODELS_SECONDS,
+    )
+
+
+def load_active_models(crisis_id: int) -> tuple[ActiveModel | None, ActiveModel | None]:
+    """Both active models in one plain query instead of two ORM loads."""
     rows = db.session.execute(
         select(ModelVersion.id, ModelVersion.kind, ModelVersion.file_name, ModelVersion.sha256)
         .where(ModelVersion.is_active)

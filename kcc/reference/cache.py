@@ -5,22 +5,20 @@ are active, reads the service levels an escalation's deadline needs and names al
 API's answer. As separate ORM queries that was nine statements (3-4 ms of CPU) for three small
 tables that change a few times per crisis. The snapshot holds them as plain frozen values and is
 reloaded when it is older than REFRESH_SECONDS, or at once after this process committed a change
-to one of the tables (a session hook below). A change made through another app server shows
+to one of the tables (kcc.local_cache's ChangeWatch). A change made through another app server shows
 here within REFRESH_SECONDS: a deactivated municipality can still be chosen that long there.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass
-from typing import Any
 
 from flask import current_app
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from kcc.extensions import db
+from kcc.local_cache import ChangeWatch
 from kcc.reference.models import Crisis, Municipality, Topic
 
 REFRESH_SECONDS = 30.0
@@ -78,39 +76,9 @@ class ReferenceSnapshot:
         return self.topic_ids_by_crisis_and_code.get((crisis_id, code))
 
 
-class _Generation:
-    """Raised whenever this process commits a change to a reference table."""
-
-    def __init__(self) -> None:
-        self.value = 0
-        self.lock = threading.Lock()
-
-    def bump(self) -> None:
-        with self.lock:
-            self.value += 1
-
-
-_generation = _Generation()
-_PENDING_KEY = "kcc_reference_changed"
+# Commits of this process that changed a reference table: the snapshot is reloaded after one.
+reference_changes = ChangeWatch(*REFERENCE_MODELS)
 EXTENSION_KEY = "kcc.reference_snapshot"
-
-
-@event.listens_for(Session, "before_flush")
-def _note_reference_changes(session: Session, flush_context: Any, instances: Any) -> None:
-    changed = (*session.new, *session.dirty, *session.deleted)
-    if any(isinstance(item, REFERENCE_MODELS) for item in changed):
-        session.info[_PENDING_KEY] = True
-
-
-@event.listens_for(Session, "after_commit")
-def _forget_after_reference_commit(session: Session) -> None:
-    if session.info.pop(_PENDING_KEY, False):
-        _generation.bump()
-
-
-@event.listens_for(Session, "after_rollback")
-def _drop_pending_note(session: Session) -> None:
-    session.info.pop(_PENDING_KEY, None)
 
 
 def reference_snapshot(*, max_age: float = REFRESH_SECONDS) -> ReferenceSnapshot:
@@ -119,10 +87,10 @@ def reference_snapshot(*, max_age: float = REFRESH_SECONDS) -> ReferenceSnapshot
     snapshot: ReferenceSnapshot | None = current_app.extensions.get(EXTENSION_KEY)
     if (
         snapshot is None
-        or snapshot.generation != _generation.value
+        or snapshot.generation != reference_changes.generation
         or time.monotonic() - snapshot.loaded_at > max_age
     ):
-        snapshot = load_snapshot(_generation.value)
+        snapshot = load_snapshot(reference_changes.generation)
         current_app.extensions[EXTENSION_KEY] = snapshot
     return snapshot
 

@@ -21,6 +21,7 @@ from kcc.exceptions import NotFound, ValidationFailed
 from kcc.extensions import db, utcnow
 from kcc.governance.audit import record_event
 from kcc.governance.models import AuditAction
+from kcc.local_cache import ChangeWatch, remembered
 from kcc.webhooks.events import DATA_BUILDERS, WebhookEvent
 from kcc.webhooks.models import WebhookDelivery, WebhookEndpoint
 from kcc.webhooks.signing import generate_secret
@@ -231,15 +232,26 @@ def list_deliveries(endpoint_id: int, page: int, per_page: int = 50) -> Any:
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
-def subscribed_endpoint_ids(event: WebhookEvent) -> list[int]:
-    """The active endpoints that receive this event (endpoints are few: filter in Python).
+# A new or switched-off endpoint counts at once on the app server where it was saved and
+# within this many seconds on the others: every registration asks who subscribed.
+SUBSCRIBERS_SECONDS = 1.0
+endpoint_changes = ChangeWatch(WebhookEndpoint)
 
-    Asked on every registration: two plain columns, not the endpoints as ORM objects.
-    """
-    active = db.session.execute(
+
+def subscribed_endpoint_ids(event: WebhookEvent) -> list[int]:
+    """The active endpoints that receive this event (endpoints are few: filter in Python)."""
+    active = remembered(
+        endpoint_changes, ("webhook-endpoints",), active_endpoints, seconds=SUBSCRIBERS_SECONDS
+    )
+    return [endpoint_id for endpoint_id, events in active if event.value in events]
+
+
+def active_endpoints() -> list[tuple[int, frozenset[str]]]:
+    """Each active endpoint's id and event codes: two plain columns, not ORM objects."""
+    rows = db.session.execute(
         select(WebhookEndpoint.id, WebhookEndpoint.events).where(WebhookEndpoint.is_active)
     )
-    return [endpoint_id for endpoint_id, events in active if event.value in events.split(",")]
+    return [(endpoint_id, frozenset(events.split(","))) for endpoint_id, events in rows]
 
 
 def payload_body(event: WebhookEvent, data: dict[str, Any], *, event_id: str, now: datetime) -> str:

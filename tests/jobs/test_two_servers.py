@@ -30,7 +30,7 @@ from sqlalchemy import select
 
 from kcc.auth.services import UserInput, create_api_token, create_user
 from kcc.classification.models import ModelKind
-from kcc.classification.services import record_version
+from kcc.classification.services import ACTIVE_MODELS_SECONDS, record_version
 from kcc.escalation.models import Escalation
 from kcc.extensions import db, utcnow
 from kcc.faq.models import ClusterRun
@@ -296,6 +296,8 @@ def test_two_servers_and_a_worker_share_limits_claims_models_and_jobs(
     status, _, page = analyst.submit(f"{cluster.a}/classification/models/{new_version}", {})
     assert status == 200 and "is nu actief" in page
     assert old_version is not None and old_version != new_version
+    # B keeps its answer to "which model is active" for ACTIVE_MODELS_SECONDS at most.
+    time.sleep(ACTIVE_MODELS_SECONDS)
     assert topic_model_of_question_on_b() == new_version
 
     # 4. A cluster run started on server A runs on the worker; server B shows it finished.
