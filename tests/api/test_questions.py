@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from kcc.auth.models import User
 from kcc.auth.services import create_api_token
 from kcc.extensions import db
 from kcc.intake.models import Question
+from kcc.reference.models import Municipality
 from tests.helpers import AuthActions
 
 
@@ -206,3 +208,65 @@ def test_the_stored_record_carries_the_classifiers_labels(
 
     assert (record["topic"], record["sentiment"]) == ("leefgeld", "negatief")
     assert record["topic_confidence"] > 0.5 and record["needs_review"] is False
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {
+            "text": "Bel mij terug op 06-12345678",
+            "answer": "",
+            "escalate": True,
+            "contact": {"name": "Iryna", "phone": "06-12345678"},
+        },
+    ],
+    ids=["answered", "escalated"],
+)
+def test_the_answer_to_a_registration_is_what_reading_it_back_shows(
+    client: FlaskClient, tokens: dict[str, str], changes: dict[str, object]
+) -> None:
+    # The answer is built from what was just stored, without reading it back: it must not
+    # differ from the stored record in any field.
+    created = client.post(
+        "/api/v1/questions", json=new_question(**changes), headers=bearer(tokens["agent"])
+    )
+    read = client.get(created.headers["Location"], headers=bearer(tokens["agent"]))
+
+    assert created.status_code == 201 and read.status_code == 200
+    assert created.get_json() == read.get_json()
+
+
+def test_a_disabled_user_s_token_stops_working_at_once(
+    app: Flask, client: FlaskClient, tokens: dict[str, str]
+) -> None:
+    # Token checks are kept for a second per process; a change made here must count at once,
+    # also when it is an UPDATE statement rather than a changed object.
+    for _ in range(2):  # the second call is answered from the copy the first one made
+        assert client.get("/api/v1/crises", headers=bearer(tokens["agent"])).status_code == 200
+    with app.app_context():
+        db.session.execute(update(User).where(User.username == "agent").values(is_enabled=False))
+        db.session.commit()
+
+    assert client.get("/api/v1/crises", headers=bearer(tokens["agent"])).status_code == 401
+
+
+def test_a_switched_off_municipality_is_refused_at_once_but_a_retry_keeps_its_record(
+    app: Flask, client: FlaskClient, tokens: dict[str, str]
+) -> None:
+    headers = {**bearer(tokens["agent"]), "Idempotency-Key": "call-7"}
+    first = client.post("/api/v1/questions", json=new_question(), headers=headers)
+    with app.app_context():
+        municipality = db.session.execute(
+            select(Municipality).where(Municipality.cbs_code == "GM0402")
+        ).scalar_one()
+        municipality.is_active = False
+        db.session.commit()
+
+    retry = client.post("/api/v1/questions", json=new_question(), headers=headers)
+    another = client.post("/api/v1/questions", json=new_question(), headers=bearer(tokens["agent"]))
+
+    assert (first.status_code, retry.status_code) == (201, 200)
+    assert retry.get_json()["id"] == first.get_json()["id"]
+    assert another.status_code == 422 and "municipality" in another.get_json()["errors"]
+    assert count_questions(app) == 1
