@@ -18,7 +18,7 @@ from kcc.auth.models import User
 from kcc.escalation import mailing, services
 from kcc.escalation.models import Escalation, EscalationStep, FollowUp, FollowUpKind
 from kcc.exceptions import Conflict, Forbidden, KccError, NotFound, ValidationFailed
-from kcc.extensions import db
+from kcc.extensions import db, keeping_loaded_state
 from kcc.governance.audit import record_and_commit
 from kcc.governance.models import AuditAction
 from kcc.intake.services import ContactInput
@@ -198,14 +198,16 @@ def escalate(question_id: int) -> tuple[Response, int]:
 @api_permission_required(Permission.ANSWER_ESCALATIONS)
 def claim(question_id: int) -> Response | tuple[Response, int]:
     """Claim an item: 200 for the winner, 409 when someone else has it."""
-    try:
-        escalation = services.escalation_of_question_for_claim(question_id, api_user())
-        escalation = services.claim(
-            escalation.id, user=api_user(), seen_version=seen_version(json_body())
-        )
-    except KccError as error:
-        return domain_error(error)
-    return jsonify(escalation_json(escalation))
+    # The answer shows what this request just stored: no reload after the commit.
+    with keeping_loaded_state():
+        try:
+            escalation = services.escalation_of_question_for_claim(question_id, api_user())
+            escalation = services.claim(
+                escalation.id, user=api_user(), seen_version=seen_version(json_body())
+            )
+        except KccError as error:
+            return domain_error(error)
+        return jsonify(escalation_json(escalation))
 
 
 def id_given_by(value: Any, key: Any, *, field: str, unknown: str, wrong_type: str) -> int | None:
@@ -263,18 +265,20 @@ def user_from(value: Any) -> int | None:
 def assign(question_id: int) -> Response | tuple[Response, int]:
     """Route an item to a department and/or a specialist."""
     body = json_body()
-    try:
-        escalation = services.escalation_of_question(question_id, api_user())
-        escalation = services.assign(
-            escalation.id,
-            user=api_user(),
-            department_id=department_from(body.get("department")),
-            assignee_id=user_from(body.get("user")),
-            seen_version=seen_version(body),
-        )
-    except KccError as error:
-        return domain_error(error)
-    return jsonify(escalation_json(escalation))
+    # The answer shows what this request just stored: no reload after the commit.
+    with keeping_loaded_state():
+        try:
+            escalation = services.escalation_of_question(question_id, api_user())
+            escalation = services.assign(
+                escalation.id,
+                user=api_user(),
+                department_id=department_from(body.get("department")),
+                assignee_id=user_from(body.get("user")),
+                seen_version=seen_version(body),
+            )
+        except KccError as error:
+            return domain_error(error)
+        return jsonify(escalation_json(escalation))
 
 
 @bp.post("/questions/<record_id:question_id>/transition")
@@ -294,18 +298,20 @@ def assign(question_id: int) -> Response | tuple[Response, int]:
 def transition(question_id: int) -> Response | tuple[Response, int]:
     """Move an item to another state; an illegal move answers 409."""
     body = json_body()
-    try:
-        escalation = services.escalation_of_question(question_id, api_user())
-        escalation = services.transition(
-            escalation.id,
-            text_of(body, "state"),
-            user=api_user(),
-            note=text_of(body, "note"),
-            seen_version=seen_version(body),
-        )
-    except KccError as error:
-        return domain_error(error)
-    return jsonify(escalation_json(escalation))
+    # The answer shows what this request just stored: no reload after the commit.
+    with keeping_loaded_state():
+        try:
+            escalation = services.escalation_of_question(question_id, api_user())
+            escalation = services.transition(
+                escalation.id,
+                text_of(body, "state"),
+                user=api_user(),
+                note=text_of(body, "note"),
+                seen_version=seen_version(body),
+            )
+        except KccError as error:
+            return domain_error(error)
+        return jsonify(escalation_json(escalation))
 
 
 @bp.post("/questions/<record_id:question_id>/followups")
@@ -327,21 +333,23 @@ def transition(question_id: int) -> Response | tuple[Response, int]:
 def add_follow_up(question_id: int) -> tuple[Response, int]:
     """Log a call attempt, note or final answer; kind e-mail sends an e-mail to the caller."""
     body = json_body()
-    try:
-        escalation = services.escalation_of_question(question_id, api_user())
-        if text_of(body, "kind") == FollowUpKind.EMAIL:
-            follow_up = send_email(escalation, body)
-        else:
-            follow_up = services.add_follow_up(
-                escalation.id,
-                text_of(body, "kind"),
-                user=api_user(),
-                outcome=text_of(body, "outcome") or None,
-                body=text_of(body, "body"),
-            )
-    except KccError as error:
-        return domain_error(error)
-    return jsonify(follow_up_json(follow_up)), 201
+    # The answer shows what this request just stored: no reload after the commit.
+    with keeping_loaded_state():
+        try:
+            escalation = services.escalation_of_question(question_id, api_user())
+            if text_of(body, "kind") == FollowUpKind.EMAIL:
+                follow_up = send_email(escalation, body)
+            else:
+                follow_up = services.add_follow_up(
+                    escalation.id,
+                    text_of(body, "kind"),
+                    user=api_user(),
+                    outcome=text_of(body, "outcome") or None,
+                    body=text_of(body, "body"),
+                )
+        except KccError as error:
+            return domain_error(error)
+        return jsonify(follow_up_json(follow_up)), 201
 
 
 def template_from(value: Any) -> int | None:

@@ -103,7 +103,10 @@ def api_caller() -> TokenHolder:
 
 def api_user() -> User:
     """The user whose token authorised this request, for services that take a User."""
-    return db.session.get_one(User, api_caller().user_id)
+    # Kept in g for the request: the session's identity map holds objects only weakly.
+    if "api_user" not in g:
+        g.api_user = db.session.get_one(User, api_caller().user_id)
+    return g.api_user  # type: ignore[no-any-return]
 
 
 def may_see_personal_data() -> bool:
