@@ -182,6 +182,9 @@ class Config:
         # authorities to trust instead of the system's (empty: the system's trust store).
         values["WEBHOOK_TIMEOUT"] = float(environ.get("WEBHOOK_TIMEOUT", "5"))
         values["WEBHOOK_CA_BUNDLE"] = environ.get("WEBHOOK_CA_BUNDLE", "")
+        # How long a sender's claim on a batch lasts: it must outlive the slowest batch (50
+        # requests of WEBHOOK_TIMEOUT), and it is how long a killed sender's batch waits.
+        values["WEBHOOK_CLAIM_SECONDS"] = float(environ.get("WEBHOOK_CLAIM_SECONDS", "600"))
         # Background jobs (kcc/jobs): with a Redis URL, jobs go on an RQ queue for
         # `flask --app kcc worker`; without one they run in-process (the embedded default).
         values["REDIS_URL"] = environ.get("REDIS_URL", "")

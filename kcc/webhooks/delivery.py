@@ -8,10 +8,14 @@ administrator's "opnieuw versturen" sends it again. Any 2xx answer delivers; eve
 Two senders may run at once (cron on two machines, or a retry from the screen while the cron
 runs): a sender claims rows with SELECT ... FOR UPDATE SKIP LOCKED (PostgreSQL) and marks them
 with `locked_until` before it sends, so no row is sent twice at the same time; SQLite has one
-writer and ignores FOR UPDATE. A sender that dies mid-batch leaves its claim to expire.
+writer and ignores FOR UPDATE. A sender that dies mid-batch (kill -9, a crashed machine)
+leaves its claim to expire; the next sender then sends those rows, and the one whose request
+was under way is sent again with the same X-KCC-Delivery id (at least once: receivers drop
+repeats by that id).
 
-Settings: WEBHOOK_TIMEOUT (seconds per request, default 5) and WEBHOOK_CA_BUNDLE (a PEM file of
-certificate authorities to trust instead of the system's, e.g. a municipality's own CA).
+Settings: WEBHOOK_TIMEOUT (seconds per request, default 5), WEBHOOK_CA_BUNDLE (a PEM file of
+certificate authorities to trust instead of the system's, e.g. a municipality's own CA) and
+WEBHOOK_CLAIM_SECONDS (the claim's lease, default 600: how long a dead sender's batch waits).
 """
 
 from __future__ import annotations
@@ -63,6 +67,7 @@ class SenderSettings:
 
     timeout: float = DEFAULT_TIMEOUT
     ca_bundle: str = ""
+    claim_lease: timedelta = CLAIM_LEASE
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> SenderSettings:
@@ -70,6 +75,9 @@ class SenderSettings:
         return cls(
             timeout=float(config.get("WEBHOOK_TIMEOUT") or DEFAULT_TIMEOUT),
             ca_bundle=config.get("WEBHOOK_CA_BUNDLE") or "",
+            claim_lease=timedelta(
+                seconds=float(config.get("WEBHOOK_CLAIM_SECONDS") or CLAIM_LEASE.total_seconds())
+            ),
         )
 
 
@@ -165,7 +173,9 @@ def is_due(now: datetime) -> Any:
     )
 
 
-def claim_due_deliveries(*, now: datetime, limit: int = DEFAULT_BATCH) -> list[int]:
+def claim_due_deliveries(
+    *, now: datetime, limit: int = DEFAULT_BATCH, lease: timedelta = CLAIM_LEASE
+) -> list[int]:
     """Claim up to `limit` due deliveries of active endpoints for this sender; their ids."""
     query = (
         select(WebhookDelivery.id)
@@ -181,18 +191,18 @@ def claim_due_deliveries(*, now: datetime, limit: int = DEFAULT_BATCH) -> list[i
         db.session.execute(
             update(WebhookDelivery)
             .where(WebhookDelivery.id.in_(ids))
-            .values(locked_until=now + CLAIM_LEASE)
+            .values(locked_until=now + lease)
         )
     db.session.commit()
     return ids
 
 
-def claim_one(delivery_id: int, *, now: datetime) -> bool:
+def claim_one(delivery_id: int, *, now: datetime, lease: timedelta = CLAIM_LEASE) -> bool:
     """Claim one due delivery with a single conditional UPDATE; False if it is not free."""
     result = db.session.execute(
         update(WebhookDelivery)
         .where(WebhookDelivery.id == delivery_id, is_due(now))
-        .values(locked_until=now + CLAIM_LEASE)
+        .values(locked_until=now + lease)
     )
     db.session.commit()
     return result.rowcount == 1  # type: ignore[attr-defined]
@@ -262,7 +272,9 @@ def send_due_deliveries(
     counts = dict.fromkeys(DeliveryStatus.ALL, 0)
     sent = 0
     while sent < limit:
-        ids = claim_due_deliveries(now=now or utcnow(), limit=min(batch, limit - sent))
+        ids = claim_due_deliveries(
+            now=now or utcnow(), limit=min(batch, limit - sent), lease=settings.claim_lease
+        )
         if not ids:
             break
         for delivery_id in ids:
@@ -291,6 +303,8 @@ def resend_delivery(
     delivery.next_attempt_at = now
     log_change(delivery.endpoint, f"melding {delivery.public_id} opnieuw verstuurd", user, now)
     db.session.commit()
-    if not claim_one(delivery_id, now=now):  # a sender took it in the meantime: it goes anyway
+    settings = SenderSettings.from_config(current_app.config)
+    # A sender took it in the meantime: it goes anyway.
+    if not claim_one(delivery_id, now=now, lease=settings.claim_lease):
         return db.session.get_one(WebhookDelivery, delivery_id)
-    return attempt_delivery(delivery_id, now=now)
+    return attempt_delivery(delivery_id, now=now, settings=settings)

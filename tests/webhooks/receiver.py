@@ -1,13 +1,15 @@
 """A webhook receiver for the tests: a real HTTPS server in a thread, with a trustme certificate.
 
-It records every request (headers and raw body) and answers 204, or the statuses it was told
-to answer to the next few requests (to test retries).
+It records every request (headers and raw body) on arrival and answers 204, or the statuses it
+was told to answer to the next few requests (to test retries), after `delay_seconds` (a slow
+receiver keeps a sender mid-request).
 """
 
 from __future__ import annotations
 
 import ssl
 import threading
+import time
 from dataclasses import dataclass, field
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -33,6 +35,7 @@ class ReceiverState:
 
     requests: list[Received] = field(default_factory=list)
     planned: list[int] = field(default_factory=list)
+    delay_seconds: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def answer(self, *statuses: int) -> None:
@@ -84,6 +87,7 @@ def make_handler(state: ReceiverState) -> type[BaseHTTPRequestHandler]:
             with state.lock:
                 state.requests.append(Received(self.path, self.headers, body))
                 status = state.planned.pop(0) if state.planned else 204
+            time.sleep(state.delay_seconds)
             self.send_response(status)
             if 300 <= status < 400:  # a redirect to plain HTTP, which kcc must not follow
                 self.send_header("Location", "http://127.0.0.1:9/elders")
