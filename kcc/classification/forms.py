@@ -36,3 +36,9 @@ class ActivateForm(FlaskForm):
     """Activate (or roll back to) a model version: a button with a CSRF token."""
 
     submit = SubmitField("Activeer deze versie")
+
+
+class TrainForm(FlaskForm):
+    """Retrain every model now: a button with a CSRF token."""
+
+    submit = SubmitField("Opnieuw trainen")

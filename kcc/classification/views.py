@@ -7,11 +7,12 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from kcc.classification import services
-from kcc.classification.forms import ActivateForm, LabelForm
+from kcc.classification.forms import ActivateForm, LabelForm, TrainForm
 from kcc.classification.models import ModelVersion
 from kcc.exceptions import NotFound, ValidationFailed
 from kcc.extensions import db
 from kcc.intake.models import Question
+from kcc.jobs import queue as jobs
 from kcc.reference import services as reference_services
 from kcc.security import Permission, permission_required
 
@@ -64,7 +65,30 @@ def review() -> str | Response | tuple[str, int]:
 @permission_required(Permission.MANAGE_MODELS)
 def models() -> str:
     """Every model version with its scores; which one is active."""
-    return render_template("classification/models.html", versions=services.list_versions())
+    return render_template(
+        "classification/models.html", versions=services.list_versions(), train_form=TrainForm()
+    )
+
+
+@bp.post("/models/train")
+@permission_required(Permission.MANAGE_MODELS)
+def train() -> Response:
+    """Retrain every model: on a worker when Redis is set up, else in this request.
+
+    Training takes seconds to a minute (longer with many confirmed labels): a worker keeps it
+    out of the app's requests. A new version becomes active only if it scores no worse.
+    """
+    form = TrainForm()
+    if not form.validate_on_submit():
+        flash("Het formulier is verlopen. Probeer het opnieuw.", "error")
+        return redirect(url_for("classification.models"))
+    handle = jobs.enqueue("train", requested_by=current_user.id)
+    if handle.id is not None:
+        flash("Het trainen loopt op de achtergrond.", "success")
+        return redirect(url_for("jobs.job", job_id=handle.id))
+    result = handle.outcome or {}
+    flash(result.get("summary", ""), "error" if result.get("failed") else "success")
+    return redirect(url_for("classification.models"))
 
 
 @bp.route("/models/<int:version_id>", methods=["GET", "POST"])

@@ -104,3 +104,32 @@ def test_an_analyst_rolls_back_to_an_earlier_version(
             select(ModelVersion.id).where(ModelVersion.kind == "sentiment", ModelVersion.is_active)
         ).scalar_one()
         assert active == first_id
+
+
+def test_an_analyst_retrains_from_the_models_page_and_an_agent_may_not(
+    app: Flask, client: FlaskClient, auth: AuthActions, active_models: None
+) -> None:
+    def version_count() -> int:
+        with app.app_context():
+            return len(db.session.execute(select(ModelVersion.id)).all())
+
+    before = version_count()
+    auth.login("agent")
+    refused = client.post(
+        "/classification/models/train", data={"csrf_token": csrf_token_from(client.get("/"))}
+    )
+    auth.logout()
+    auth.login("analyst")
+    page = client.get("/classification/models")
+    # Without Redis (the embedded default) the job runs in this request.
+    trained = client.post(
+        "/classification/models/train",
+        data={"csrf_token": csrf_token_from(page)},
+        follow_redirects=True,
+    )
+
+    assert refused.status_code == 403
+    assert trained.status_code == 200
+    assert "Modellen getraind" in trained.get_data(as_text=True)
+    # One new version per active crisis's topic model and one sentiment model.
+    assert version_count() == before + 3
