@@ -11,14 +11,12 @@ here within REFRESH_SECONDS: a deactivated municipality can still be chosen that
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
-from flask import current_app
 from sqlalchemy import select
 
 from kcc.extensions import db
-from kcc.local_cache import ChangeWatch
+from kcc.local_cache import ChangeWatch, remembered
 from kcc.reference.models import Crisis, Municipality, Topic
 
 REFRESH_SECONDS = 30.0
@@ -53,7 +51,7 @@ class TopicRef:
 
 @dataclass(frozen=True)
 class ReferenceSnapshot:
-    """The three tables as they were at `generation`, looked up by id and by code."""
+    """The three tables as they were when read, looked up by id and by code."""
 
     municipalities: dict[int, MunicipalityRef]
     municipality_ids_by_code: dict[str, int]
@@ -61,8 +59,6 @@ class ReferenceSnapshot:
     crisis_ids_by_code: dict[str, int]
     topics: dict[int, TopicRef]
     topic_ids_by_crisis_and_code: dict[tuple[int, str], int]
-    generation: int
-    loaded_at: float
 
     def municipality_by_code(self, cbs_code: str) -> MunicipalityRef | None:
         found = self.municipality_ids_by_code.get(cbs_code.strip().upper())
@@ -78,21 +74,12 @@ class ReferenceSnapshot:
 
 # Commits of this process that changed a reference table: the snapshot is reloaded after one.
 reference_changes = ChangeWatch(*REFERENCE_MODELS)
-EXTENSION_KEY = "kcc.reference_snapshot"
 
 
 def reference_snapshot(*, max_age: float = REFRESH_SECONDS) -> ReferenceSnapshot:
     """This process's snapshot of the reference tables, reloaded when older than max_age or
     changed here."""
-    snapshot: ReferenceSnapshot | None = current_app.extensions.get(EXTENSION_KEY)
-    if (
-        snapshot is None
-        or snapshot.generation != reference_changes.generation
-        or time.monotonic() - snapshot.loaded_at > max_age
-    ):
-        snapshot = load_snapshot(reference_changes.generation)
-        current_app.extensions[EXTENSION_KEY] = snapshot
-    return snapshot
+    return remembered(reference_changes, ("reference-snapshot",), load_snapshot, seconds=max_age)
 
 
 # A row missing from the snapshot may be newer than it (made through another server): look
@@ -138,7 +125,7 @@ def topic_id_by_code(crisis_id: int, code: str) -> int | None:
     return found
 
 
-def load_snapshot(generation: int) -> ReferenceSnapshot:
+def load_snapshot() -> ReferenceSnapshot:
     """Read the three tables in three plain queries (a few hundred rows at most)."""
     # Plain column queries: nothing enters the request's session or its identity map.
     municipalities = {
@@ -182,6 +169,4 @@ def load_snapshot(generation: int) -> ReferenceSnapshot:
         crisis_ids_by_code={c.code.lower(): c.id for c in crises.values()},
         topics=topics,
         topic_ids_by_crisis_and_code={(t.crisis_id, t.code): t.id for t in topics.values()},
-        generation=generation,
-        loaded_at=time.monotonic(),
     )
