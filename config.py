@@ -63,7 +63,9 @@ class Config:
     ENV_NAME = "base"
     DEBUG = False
     TESTING = False
-    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    # No pool_pre_ping: kcc/pool.py pings only connections idle for longer than this.
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
+    DATABASE_PING_AFTER_IDLE_SECONDS = 1.0
     SESSION_COOKIE_NAME = "kcc_session"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -249,7 +251,7 @@ class ProductionConfig(Config):
     REQUIRE_TWO_FACTOR_ROLES = frozenset({"admin"})
     # A failed statement's error text (logged with its traceback) must not carry the values
     # it was given: they may be a caller's name or question.
-    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"hide_parameters": True}
 
     @classmethod
     def settings(cls, environ: Mapping[str, str], instance_path: Path) -> dict[str, Any]:

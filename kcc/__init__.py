@@ -51,6 +51,7 @@ def register_extensions(app: Flask) -> None:
     from kcc.auth.loaders import register_user_loaders
     from kcc.extensions import csrf, db, limiter, login_manager, migrate
     from kcc.insight.online_views import raise_upload_limit_for_online_import
+    from kcc.pool import ping_idle_connections
     from kcc.sqlite import configure_sqlite_connections
     from kcc.transfer.views import raise_upload_limit_for_question_import
 
@@ -64,6 +65,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     register_user_loaders(login_manager)
     configure_sqlite_connections(app)
+    ping_idle_connections(app)
 
 
 def register_blueprints(app: Flask) -> None:

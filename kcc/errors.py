@@ -99,8 +99,9 @@ def handle_unexpected_error(error: Exception) -> tuple[Response | str, int]:
 def handle_database_unavailable(error: DBAPIError) -> tuple[Response | str, int]:
     """The database is down or restarting (a lost connection): 503, retry in a moment.
 
-    The pool replaces broken connections by itself (pool_pre_ping), so a retry succeeds as
-    soon as the server is back; a 500 would wrongly say the request itself was at fault.
+    The pool replaces broken connections by itself (kcc/pool.py: after such an error, and for
+    connections that sat idle), so a retry succeeds as soon as the server is back; a 500 would
+    wrongly say the request itself was at fault.
     """
     try:
         db.session.rollback()
@@ -138,5 +139,5 @@ def release_session_without_database(error: BaseException | None) -> None:
     try:
         db.session.remove()
     except DBAPIError:
-        db.session.invalidate()  # the connection is gone: discard it without a ROLLBACK
+        db.session().invalidate()  # the connection is gone: discard it without a ROLLBACK
         db.session.remove()
