@@ -6,6 +6,7 @@ restart or a failover does.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from flask import Flask
 from sqlalchemy import create_engine, text
 
 from kcc.auth.services import create_api_token
+from kcc.errors import release_session_without_database
 from kcc.extensions import db
 from tests.conftest import is_postgres, make_test_app
 
@@ -51,9 +53,16 @@ def pooled_backend(app: Flask) -> int:
 
 
 def kill_backend(database_url: str, pid: int) -> None:
+    """Terminate the server process and wait until it is gone (termination is a signal)."""
     engine = create_engine(database_url, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
         assert connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
+        deadline = time.monotonic() + 10
+        while connection.execute(
+            text("SELECT 1 FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}
+        ).first():
+            assert time.monotonic() < deadline, "the terminated backend did not exit"
+            time.sleep(0.01)
     engine.dispose()
 
 
@@ -93,8 +102,6 @@ def test_a_connection_in_use_a_moment_ago_is_not_pinged_and_a_dead_one_costs_one
 def test_a_request_whose_connection_died_mid_transaction_ends_without_an_error(
     pooled_app: Flask, migrated_database: str
 ) -> None:
-    from kcc.errors import release_session_without_database
-
     with pooled_app.app_context():
         pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar_one()
         kill_backend(migrated_database, pid)
